@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from crystalbay import views
+from integrations import views as integration_views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health", integration_views.health, name="health"),
+    path("settings/", integration_views.settings_page, name="settings"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,6 @@
+def health(request):
+    pass
+
+
+def settings_page(request):
+    pass

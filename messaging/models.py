@@ -1,0 +1,116 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Client, Lead
+
+
+class Platform(models.TextChoices):
+    TELEGRAM = "telegram", "Telegram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    WAZZUP = "wazzup", "Wazzup24"
+    EMAIL = "email", _("Email")
+    WEB = "web", _("Website form")
+
+
+class Conversation(models.Model):
+    """One chat with one person on one platform."""
+
+    access_owner_field = "assignee"
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    platform = models.CharField(_("channel"), max_length=10, choices=Platform.choices)
+    chat_id = models.CharField(_("external chat id"), max_length=255)
+    title = models.CharField(_("name"), max_length=200, blank=True)
+    client = models.ForeignKey(
+        Client, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations", verbose_name=_("client")
+    )
+    lead = models.ForeignKey(
+        Lead, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations", verbose_name=_("lead")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations",
+        verbose_name=_("assignee"),
+    )
+    status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.OPEN)
+    unread_count = models.PositiveIntegerField(_("unread"), default=0)
+    last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        constraints = [models.UniqueConstraint(fields=["platform", "chat_id"], name="conversation_platform_chat_unique")]
+        indexes = [
+            models.Index(fields=["assignee", "status", "-last_message_at"], name="conversation_inbox_idx"),
+            models.Index(fields=["-last_message_at"], name="conversation_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_platform_display()}: {self.title or self.chat_id}"
+
+
+class Message(models.Model):
+    """One message in or out. Stored once per provider message id, whatever the
+    provider re-sends: (platform, chat_id, message_id) is unique."""
+
+    access_owner_field = "conversation__assignee"
+
+    class Direction(models.TextChoices):
+        IN = "in", _("Incoming")
+        OUT = "out", _("Outgoing")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        READ = "read", _("Read")
+        FAILED = "failed", _("Failed")
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")
+    )
+    platform = models.CharField(_("channel"), max_length=10, choices=Platform.choices, db_index=True)
+    chat_id = models.CharField(_("external chat id"), max_length=255, db_index=True)
+    message_id = models.CharField(
+        _("provider message id"), max_length=255, null=True, blank=True,
+        help_text=_("Empty for an outgoing message until the provider accepts it."),
+    )
+    crm_id = models.UUIDField(_("our message id"), default=uuid.uuid4, unique=True, editable=False)
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    sender_name = models.CharField(_("sender"), max_length=200, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("sent by"),
+    )
+    text = models.TextField(_("text"), blank=True)
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    error = models.TextField(_("error"), blank=True)
+    raw = models.JSONField(_("raw payload"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "chat_id", "message_id"], name="message_provider_id_unique"),
+            models.CheckConstraint(
+                condition=Q(direction="out") | Q(message_id__isnull=False), name="message_incoming_has_provider_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="message_thread_idx")]
+
+    def __str__(self):
+        return f"{self.get_direction_display()}: {self.text[:60]}"
