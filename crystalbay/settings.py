@@ -91,6 +91,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # /health must answer 503 quickly when the database is gone, not hang.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
