@@ -76,10 +76,11 @@ class Client(models.Model):
 
     full_name = models.CharField(_("full name"), max_length=200)
     phone = PhoneNumberField(_("phone"), null=True, blank=True, unique=True)
-    email = models.EmailField(_("email"), null=True, blank=True)
+    # Identifiers are NULL, not "", when unknown: unique constraints ignore NULLs.
+    email = models.EmailField(_("email"), null=True, blank=True)  # noqa: DJ001
     telegram_id = models.BigIntegerField(_("Telegram user id"), null=True, blank=True, unique=True)
     telegram_username = models.CharField(_("Telegram username"), max_length=64, blank=True)
-    whatsapp_id = models.CharField(_("WhatsApp id"), max_length=32, null=True, blank=True, unique=True)
+    whatsapp_id = models.CharField(_("WhatsApp id"), max_length=32, null=True, blank=True, unique=True)  # noqa: DJ001
     city = models.CharField(_("city"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.RU)
     source = models.CharField(_("source"), max_length=20, choices=Channel.choices, blank=True)

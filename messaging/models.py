@@ -81,7 +81,8 @@ class Message(models.Model):
     )
     platform = models.CharField(_("channel"), max_length=10, choices=Platform.choices, db_index=True)
     chat_id = models.CharField(_("external chat id"), max_length=255, db_index=True)
-    message_id = models.CharField(
+    # NULL, not "", so outgoing messages awaiting an id do not collide in the unique constraint.
+    message_id = models.CharField(  # noqa: DJ001
         _("provider message id"), max_length=255, null=True, blank=True,
         help_text=_("Empty for an outgoing message until the provider accepts it."),
     )
