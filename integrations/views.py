@@ -1,6 +1,30 @@
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from integrations.health import health_report
+from integrations.registry import integration_status_list
+
+
+@never_cache
+@require_GET
 def health(request):
-    pass
+    """For load balancers and monitoring: no login, 200 while the database answers."""
+    report = health_report()
+    return JsonResponse(report.as_dict(), status=200 if report.database_ok else 503)
 
 
+@login_required
+@permission_required("integrations.view_apilog", raise_exception=True)
+@require_GET
 def settings_page(request):
-    pass
+    report = health_report()
+    if request.htmx:
+        return render(request, "integrations/settings.html#health", {"health": report})
+    return render(
+        request,
+        "integrations/settings.html",
+        {"health": report, "integrations": integration_status_list()},
+    )

@@ -1,0 +1,1 @@
+from tests.liveserver import gunicorn  # noqa: F401  (a fixture)

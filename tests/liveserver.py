@@ -1,0 +1,144 @@
+"""The project served by a real gunicorn in its own process, with its own
+environment: for what a test inside the Django process cannot show (a database
+that does not answer, a real Celery worker behind a real broker)."""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import requests
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SERVER_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "0",
+    "STATIC_MANIFEST": "0",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for the database Django is connected to (the test database,
+    inside a test)."""
+    user = quote(settings_dict.get("USER") or "")
+    password = settings_dict.get("PASSWORD")
+    credentials = f"{user}:{quote(password)}@" if password else f"{user}@" if user else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or "5432"
+    return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
+
+
+def process_env(env: dict[str, str]) -> dict[str, str]:
+    return {**os.environ, **SERVER_ENV, **env}
+
+
+def _log_tail(log) -> str:
+    log.flush()
+    log.seek(0)
+    return log.read().decode(errors="replace")[-4000:]
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def gunicorn_server(env: dict[str, str], *, ready_path: str = "/health", startup_timeout: float = 30) -> Iterator[str]:
+    """Serve ``crystalbay.wsgi`` on a free localhost port; yield its base URL once
+    ``ready_path`` answers (with any status), stop it afterwards."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "crystalbay.wsgi",
+                f"--bind=127.0.0.1:{port}",
+                "--workers=1",
+                "--timeout=30",
+                "--graceful-timeout=5",
+            ],
+            cwd=BASE_DIR,
+            env=process_env(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + startup_timeout
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{_log_tail(log)}")
+                try:
+                    requests.get(base_url + ready_path, timeout=10)
+                    break
+                except requests.ConnectionError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"gunicorn did not answer in {startup_timeout} s:\n{_log_tail(log)}"
+                        ) from None
+                    time.sleep(0.2)
+            yield base_url
+        finally:
+            stop(process)
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], *, name: str) -> Iterator[subprocess.Popen]:
+    """A real ``celery -A crystalbay worker`` (solo pool) with this environment;
+    stopped (warm shutdown, then killed) afterwards."""
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "crystalbay",
+                "worker",
+                "--pool=solo",
+                "-n",
+                name,
+                "--loglevel=INFO",
+            ],
+            cwd=BASE_DIR,
+            env=process_env(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield process
+        finally:
+            stop(process, timeout=15)
+
+
+@pytest.fixture
+def gunicorn():
+    """Start the project under gunicorn with an environment of the test's choosing:
+    ``base_url = gunicorn({"DATABASE_URL": ...})``. Every server stops at teardown.
+    A test directory uses it by importing it into its ``conftest.py``."""
+    with ExitStack() as stack:
+        yield lambda env: stack.enter_context(gunicorn_server(env))
