@@ -110,3 +110,28 @@ class OrderFactory(factory.django.DjangoModelFactory):
     currency = "KZT"
     price_kzt = Decimal("1850000")
     cost_kzt = Decimal("1650000")
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.Tag"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"тег-{n}")
+
+
+class LeadStageChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.LeadStageChange"
+
+    lead = factory.SubFactory(LeadFactory)
+    to_stage = factory.LazyAttribute(lambda change: change.lead.stage)
+
+
+class OrderLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.OrderLog"
+
+    order = factory.SubFactory(OrderFactory)
+    from_status = ""
+    to_status = OrderStatus.NEW

@@ -1,0 +1,63 @@
+"""Conversations and messages in the admin: narrowed by role like the inbox;
+messages are records of what was said, so they are only ever viewed here."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy
+
+from crm.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline, RowAccessAdminMixin, export_as_csv, pretty_json
+from messaging.models import Conversation, Message
+
+
+class MessageInline(ReadOnlyInline, admin.TabularInline):
+    model = Message
+    fields = ["created_at", "direction", "sender_name", "author", "text", "status"]
+    ordering = ["created_at", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+@admin.register(Conversation)
+class ConversationAdmin(RowAccessAdminMixin, admin.ModelAdmin):
+    """Conversations arrive from the platforms; here they are assigned, linked and closed."""
+
+    list_display = ["__str__", "platform", "client", "lead", "assignee", "status", "unread_count", "last_message_at"]
+    list_filter = ["platform", "status", ("assignee", admin.RelatedOnlyFieldListFilter), "last_message_at"]
+    list_select_related = ["client", "lead__client", "assignee"]
+    search_fields = ["title", "chat_id", "client__full_name", "client__phone", "client__email"]
+    date_hierarchy = "last_message_at"
+    autocomplete_fields = ["client", "lead"]
+    fields = ["platform", "chat_id", "title", "client", "lead", "assignee", "status", "unread_count",
+              "last_message_at", "created_at"]
+    readonly_fields = ["platform", "chat_id", "unread_count", "last_message_at", "created_at"]
+    inlines = [MessageInline]
+    actions = [export_as_csv]
+    csv_fields = ["id", "platform", "chat_id", "title", "client", "client__phone", "lead", "assignee", "status",
+                  "unread_count", "last_message_at", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "conversation", "direction", "sender_name", "excerpt", "status"]
+    list_filter = ["platform", "direction", "status", "created_at"]
+    list_select_related = ["conversation"]
+    search_fields = ["text", "sender_name", "chat_id", "message_id", "conversation__client__full_name"]
+    date_hierarchy = "created_at"
+    fields = ["conversation", "platform", "chat_id", "message_id", "crm_id", "direction", "sender_name", "author",
+              "text", "attachments_pretty", "status", "error", "created_at", "sent_at", "raw_pretty"]
+    readonly_fields = ["attachments_pretty", "raw_pretty"]
+
+    @admin.display(description=gettext_lazy("text"))
+    def excerpt(self, message):
+        return message.text[:80]
+
+    @admin.display(description=gettext_lazy("raw payload"))
+    def raw_pretty(self, message):
+        return pretty_json(message.raw)
+
+    @admin.display(description=gettext_lazy("attachments"))
+    def attachments_pretty(self, message):
+        return pretty_json(message.attachments) if message.attachments else "—"
