@@ -27,6 +27,7 @@ from crm.admin_mixins import (
     ReadOnlyAdminMixin,
     ReadOnlyInline,
     RowAccessAdminMixin,
+    ServiceFormMixin,
     StaffChoiceField,
     action_input,
     export_as_csv,
@@ -221,12 +222,12 @@ class StageChoiceField(forms.ModelChoiceField):
 
 
 class LeadActionForm(ActionForm):
-    assignee = StaffChoiceField(staff_users(), required=False, label=gettext_lazy("assignee"))
+    assignee = StaffChoiceField(staff_users(), required=False, label=gettext_lazy("Assign to"))
     stage = StageChoiceField(
         Stage.objects.select_related("pipeline").order_by("pipeline__position", "position"),
-        required=False, label=gettext_lazy("stage"),
+        required=False, label=gettext_lazy("Move to stage"),
     )
-    lost_reason = forms.CharField(required=False, max_length=500, label=gettext_lazy("lost reason"))
+    lost_reason = forms.CharField(required=False, max_length=500, label=gettext_lazy("Lost reason"))
 
 
 class LeadAdminForm(forms.ModelForm):
@@ -264,7 +265,7 @@ class LeadTaskInline(InlineAccessMixin, admin.TabularInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(PhoneSearchMixin, RowAccessAdminMixin, admin.ModelAdmin):
+class LeadAdmin(ServiceFormMixin, PhoneSearchMixin, RowAccessAdminMixin, admin.ModelAdmin):
     form = LeadAdminForm
     action_form = LeadActionForm
     list_display = [
@@ -502,9 +503,9 @@ class TaskAdmin(RowAccessAdminMixin, admin.ModelAdmin):
 class OrderAdminForm(forms.ModelForm):
     """The order's fields plus the one way its status changes: ``order_set_status``."""
 
-    new_status = forms.ChoiceField(label=gettext_lazy("change status to"), required=False)
+    new_status = forms.ChoiceField(label=gettext_lazy("Change status to"), required=False)
     status_note = forms.CharField(
-        label=gettext_lazy("note to the status change"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=gettext_lazy("Note to the status change"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
     )
     allowed_statuses: tuple[str, ...] = ()
 
@@ -543,7 +544,7 @@ def order_status_action(status: str):
 
 
 @admin.register(Order)
-class OrderAdmin(PhoneSearchMixin, RowAccessAdminMixin, admin.ModelAdmin):
+class OrderAdmin(ServiceFormMixin, PhoneSearchMixin, RowAccessAdminMixin, admin.ModelAdmin):
     form = OrderAdminForm
     list_display = [
         "id", "client", "trip", "date_from", "nights", "status_badge", "price_display", "price_kzt", "margin",

@@ -16,7 +16,8 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ForeignKey, ManyToManyField, OneToOneField
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -26,12 +27,15 @@ from django.utils.translation import gettext_lazy
 from crm import access
 from crm.roles import Role
 
+# The roles that work leads, orders and chats; an accountant is never given one.
+WORKING_ROLES = (Role.AGENT, Role.MANAGER, Role.ADMIN)
+
 
 def staff_users():
-    """The people work can be given to: active staff in one of the role groups."""
+    """The people work can be given to: active staff in one of the working roles."""
     return (
         get_user_model()
-        .objects.filter(is_active=True, is_staff=True, groups__name__in=Role.values)
+        .objects.filter(is_active=True, is_staff=True, groups__name__in=WORKING_ROLES)
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
@@ -123,6 +127,7 @@ def report_service_call(modeladmin, request, obj, service: Callable, **kwargs) -
     try:
         service(**kwargs)
     except (ValidationError, PermissionDenied) as exc:
+        request.service_refused = True
         reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         modeladmin.message_user(
             request, _("%(object)s: %(reason)s") % {"object": obj, "reason": reason or _("not allowed")},
@@ -130,6 +135,27 @@ def report_service_call(modeladmin, request, obj, service: Callable, **kwargs) -
         )
         return False
     return True
+
+
+class ServiceFormMixin:
+    """For change forms whose save calls services: when a service refuses, the
+    person stays on the form with the reason instead of reading "changed successfully"."""
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "service_refused", False):
+            self.message_user(request, _("The other changes were saved."), messages.WARNING)
+            return HttpResponseRedirect(self._change_url(obj))
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(request, "service_refused", False):
+            self.message_user(request, _("The other changes were saved."), messages.WARNING)
+            return HttpResponseRedirect(self._change_url(obj))
+        return super().response_change(request, obj)
+
+    def _change_url(self, obj):
+        opts = obj._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk], current_app=self.admin_site.name)
 
 
 def action_input(modeladmin, request) -> dict:
