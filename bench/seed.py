@@ -60,8 +60,12 @@ def main() -> None:
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
         admin.execute(sql.SQL("CREATE DATABASE {}").format(database))
-    env = {**os.environ, "DATABASE_URL": f"{server}/{options.database}", "DJANGO_SETTINGS_MODULE": "crystalbay.settings",
-           "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{server}/{options.database}",
+        "DJANGO_SETTINGS_MODULE": "crystalbay.settings",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key"),
+    }
     try:
         run(["migrate", "--no-input", "-v0"], env=env)
         seconds, peak_rss_kib, output = run(

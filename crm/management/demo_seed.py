@@ -42,6 +42,9 @@ from crm.roles import Role
 
 ALMATY = ZoneInfo("Asia/Almaty")
 HISTORY_DAYS = 730
+# Requests come in office hours and in the evening, Almaty time.
+HOURS = range(8, 24)
+HOUR_WEIGHTS = [2, 6, 9, 10, 9, 8, 8, 8, 8, 7, 6, 6, 5, 4, 3, 2]
 COLUMN_STEP = 1024.0
 TENGE = Decimal("1")
 
@@ -71,7 +74,7 @@ MOBILE_CODES = ["700", "701", "702", "705", "707", "708", "747", "771", "775", "
 CITIES = ["Алматы", "Астана", "Шымкент", "Караганда", "Актобе", "Атырау", "Усть-Каменогорск"]
 CITY_WEIGHTS = [48, 32, 7, 5, 3, 3, 2]
 # Charter and scheduled flights to Vietnam leave from the two big cities only.
-DEPARTURE_CITIES = {"Астана"}
+DEPARTURE_CITIES = {"Алматы", "Астана"}
 LANGUAGES = [Language.RU, Language.KK, Language.EN]
 LANGUAGE_WEIGHTS = [74, 22, 4]
 SOURCES = [Channel.TELEGRAM, Channel.WHATSAPP, Channel.WAZZUP, Channel.WEB, Channel.PHONE, Channel.EMAIL,
@@ -119,12 +122,13 @@ LOST_REASONS = [
     "Купили тур напрямую у оператора",
 ]
 
-# Share of the leads that are neither won nor given orders, by stage: a two-year
-# history is mostly closed, with a tail of open requests in every column.
-OTHER_STAGE_WEIGHTS = {"lost": 55, "new": 12, "consultation": 9, "selection": 9, "offer": 8, "extras": 7}
+# A two-year history is mostly closed: most won leads have travelled, most of the
+# rest are lost, and a tail of open requests stands in every column.
 WON_STAGE_WEIGHTS = {"completed": 70, "paid": 14, "accepted": 6, "confirmed": 10}
-# Orders beyond one per won lead: on leads choosing extras (new), on lost leads
-# (cancelled), and cancelled first attempts of won leads that were rebooked.
+OTHER_STAGE_WEIGHTS = {"lost": 55, "new": 12, "consultation": 9, "selection": 9, "offer": 8, "extras": 7}
+# Nine orders in ten sit on won leads, one each (won leads are capped at 60% of all
+# leads); the rest are new orders of leads choosing extras, cancelled orders of lost
+# leads, and cancelled first attempts of won leads that were rebooked.
 WON_ORDER_SHARE = Decimal("0.9")
 MAX_WON_SHARE = Decimal("0.6")
 
@@ -136,6 +140,7 @@ class SeedResult:
     orders: int
     order_log_entries: int
     agents: list[str]
+    seed: int
 
 
 class _LeadPlan(NamedTuple):
@@ -151,10 +156,6 @@ def _feminine(surname: str) -> str:
 
 def _latin(text: str) -> str:
     return "".join(TRANSLIT.get(ch, ch) for ch in text.lower())
-
-
-HOURS = range(8, 24)
-HOUR_WEIGHTS = [2, 6, 9, 10, 9, 8, 8, 8, 8, 7, 6, 6, 5, 4, 3, 2]
 
 
 class _Generator:
@@ -173,7 +174,8 @@ class _Generator:
         return min(moment, self.now)
 
     def later(self, start: dt.datetime, *, hours_min: float, hours_max: float) -> dt.datetime:
-        return min(start + dt.timedelta(hours=self.rng.uniform(hours_min, hours_max)), self.now)
+        moment = start + dt.timedelta(seconds=round(self.rng.uniform(hours_min, hours_max) * 3600))
+        return min(moment, self.now)
 
     # --- people ----------------------------------------------------------
 
@@ -211,7 +213,7 @@ class _Generator:
         plans = []
         for client_index, code in zip(askers, codes, strict=True):
             if code == "completed":
-                created_at = self.moment(days_ago_min=60, days_ago_max=HISTORY_DAYS)
+                created_at = self.moment(days_ago_min=75, days_ago_max=HISTORY_DAYS)
                 trip_start = created_at.date() + dt.timedelta(days=rng.randint(14, 40))
             elif code in WON_STAGE_WEIGHTS:
                 created_at = self.moment(days_ago_min=3, days_ago_max=75)
@@ -291,7 +293,8 @@ class _Generator:
         }
         rows = []
         for plan in plans:
-            client, stage, created_at, trip_start = clients[plan.client_index], stages[plan.code], plan.created_at, plan.trip_start
+            client, stage = clients[plan.client_index], stages[plan.code]
+            created_at, trip_start = plan.created_at, plan.trip_start
             nights_from = rng.choice([6, 7, 7, 8, 9, 10, 10, 10, 11, 12, 14])
             children = rng.choices([0, 1, 2, 3], weights=[55, 25, 17, 3])[0]
             adults = rng.choices([1, 2, 3, 4], weights=[10, 70, 8, 12])[0]
@@ -353,10 +356,16 @@ class _Generator:
         rows, histories = [], []
         for lead, status in targets:
             hotel, stars = rng.choice(RESORTS[lead.destination_resort])
-            nights = rng.randint(lead.nights_from, lead.nights_to)
-            date_from = lead.date_from + dt.timedelta(days=rng.randint(0, (lead.date_to - lead.date_from).days))
+            if lead.stage.code == "completed" and status == OrderStatus.COMPLETED:
+                # The trip the lead was closed after: home the day before the stage changed.
+                nights = lead.nights_from
+                date_from = lead.stage_changed_at.astimezone(ALMATY).date() - dt.timedelta(days=nights + 1)
+            else:
+                nights = rng.randint(lead.nights_from, lead.nights_to)
+                date_from = lead.date_from + dt.timedelta(days=rng.randint(0, (lead.date_to - lead.date_from).days))
             people = lead.adults + 0.7 * lead.children
-            price_kzt = Decimal(round((NIGHT_PRICE[stars] * nights + FLIGHT_PRICE) * people * rng.uniform(0.85, 1.2), -2))
+            per_person = NIGHT_PRICE[stars] * nights + FLIGHT_PRICE
+            price_kzt = Decimal(round(per_person * people * rng.uniform(0.85, 1.2), -2))
             currency, rate, price = Currency.KZT, Decimal("1"), price_kzt
             if rng.random() < 0.12:
                 currency, rate = Currency.USD, Decimal(rng.randint(4_650_000, 5_350_000)) / 10_000
@@ -366,7 +375,8 @@ class _Generator:
             lost = lead.stage.kind == StageKind.LOST
             if lost:
                 # Booked while the lead was alive, cancelled when it was lost.
-                created_at = lead.created_at + (lead.stage_changed_at - lead.created_at) * rng.uniform(0.1, 0.6)
+                alive = (lead.stage_changed_at - lead.created_at).total_seconds()
+                created_at = lead.created_at + dt.timedelta(seconds=round(alive * rng.uniform(0.1, 0.6)))
             else:
                 created_at = self.later(lead.created_at, hours_min=2, hours_max=24 * 5)
             history = self.status_history(status, created_at=created_at, trip_end=date_from + dt.timedelta(days=nights),
@@ -421,13 +431,16 @@ class _Generator:
 def demo_data_seed(*, leads: int, orders: int, clients: int | None = None, seed: int | None = None,
                    batch_size: int = 2000) -> SeedResult:
     """Add ``clients`` clients (default leads // 3, at least 1), ``leads`` leads over every stage of the default
-    pipeline and ``orders`` orders (on won leads first) with their status logs, in one transaction."""
+    pipeline and ``orders`` orders (on won leads first) with their status logs, in one transaction.
+
+    Orders need leads to sit on: with too few leads fewer orders are made, and the result says how many."""
     if leads < 0 or orders < 0 or (clients is not None and clients < 0):
         raise ValueError("Counts cannot be negative.")
     client_count = max(leads // 3, 1) if clients is None else clients
     if leads and not client_count:
         raise ValueError("Leads need at least one client.")
-    generator = _Generator(seed=random.randrange(2**32) if seed is None else seed, batch_size=batch_size)
+    seed = random.randrange(2**32) if seed is None else seed
+    generator = _Generator(seed=seed, batch_size=batch_size)
     pipeline = Pipeline.objects.get(slug="default")
     stages = {stage.code: stage for stage in pipeline.stages.all()}
     plans = generator.lead_plans(clients=client_count, leads=leads, orders=orders)
@@ -442,4 +455,4 @@ def demo_data_seed(*, leads: int, orders: int, clients: int | None = None, seed:
         new_orders, histories = generator.orders(generator.order_targets(new_leads, orders))
         log_entries = generator.order_log(new_orders, histories)
     return SeedResult(clients=len(new_clients), leads=len(new_leads), orders=len(new_orders),
-                      order_log_entries=log_entries, agents=[agent.get_username() for agent in agents])
+                      order_log_entries=log_entries, agents=[agent.get_username() for agent in agents], seed=seed)

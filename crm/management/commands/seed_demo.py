@@ -32,6 +32,8 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Created {result.clients} clients, {result.leads} leads, {result.orders} orders "
-            f"({result.order_log_entries} order log entries); agents: {', '.join(result.agents)}. "
-            f"Took {elapsed:.1f} s."
+            f"({result.order_log_entries} order log entries); agents: {', '.join(result.agents)}; "
+            f"seed {result.seed}. Took {elapsed:.1f} s."
         )
+        if result.orders < orders:
+            self.stderr.write(self.style.WARNING(f"Only {result.orders} of {orders} orders: too few leads to carry them."))
