@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from crm import access, services
 from crm.admin_mixins import (
     InlineAccessMixin,
+    KeepCurrentChoicesForm,
     ReadOnlyAdminMixin,
     ReadOnlyInline,
     RowAccessAdminMixin,
@@ -31,6 +32,8 @@ from crm.admin_mixins import (
     StaffChoiceField,
     action_input,
     export_as_csv,
+    person_column,
+    person_name,
     report_service_call,
     staff_users,
 )
@@ -167,7 +170,10 @@ class ClientLeadInline(ReadOnlyInline, admin.TabularInline):
 
 @admin.register(Client)
 class ClientAdmin(PhoneSearchMixin, RowAccessAdminMixin, admin.ModelAdmin):
-    list_display = ["full_name", "phone", "email", "city", "source", "owner", "tag_list", "created_at"]
+    list_display = [
+        "full_name", "phone", "email", "city", "source", person_column("owner", gettext_lazy("owner")), "tag_list",
+        "created_at",
+    ]
     list_filter = ["source", "language", "marketing_consent", "tags", ("owner", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["owner"]
     search_fields = ["full_name", "phone", "email", "telegram_username", "whatsapp_id", "city"]
@@ -230,7 +236,7 @@ class LeadActionForm(ActionForm):
     lost_reason = forms.CharField(required=False, max_length=500, label=gettext_lazy("Lost reason"))
 
 
-class LeadAdminForm(forms.ModelForm):
+class LeadAdminForm(KeepCurrentChoicesForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and "stage" in self.fields:
@@ -256,6 +262,7 @@ class StageHistoryInline(ReadOnlyInline, admin.TabularInline):
 
 class LeadTaskInline(InlineAccessMixin, admin.TabularInline):
     model = Task
+    form = KeepCurrentChoicesForm
     fields = ["title", "due_at", "assignee", "done_at"]
     extra = 0
     show_change_link = True
@@ -269,8 +276,8 @@ class LeadAdmin(ServiceFormMixin, PhoneSearchMixin, RowAccessAdminMixin, admin.M
     form = LeadAdminForm
     action_form = LeadActionForm
     list_display = [
-        "id", "client", "destination", "stage_badge", "assignee", "source", "budget_display", "sla_due",
-        "created_at",
+        "id", "client", "destination", "stage_badge", person_column("assignee", gettext_lazy("assignee")), "source",
+        "budget_display", "sla_due", "created_at",
     ]
     list_display_links = ["id", "client"]
     list_filter = [
@@ -385,7 +392,7 @@ class LeadAdmin(ServiceFormMixin, PhoneSearchMixin, RowAccessAdminMixin, admin.M
         if done:
             self.message_user(request, ngettext(
                 "%(count)d lead assigned to %(name)s.", "%(count)d leads assigned to %(name)s.", done,
-            ) % {"count": done, "name": assignee.get_full_name() or assignee.get_username()}, messages.SUCCESS)
+            ) % {"count": done, "name": person_name(assignee)}, messages.SUCCESS)
 
     @admin.action(description=gettext_lazy("Move to stage…"), permissions=["change"])
     def move_to_stage(self, request, queryset):
@@ -409,7 +416,9 @@ class LeadAdmin(ServiceFormMixin, PhoneSearchMixin, RowAccessAdminMixin, admin.M
 
 @admin.register(LeadStageChange)
 class LeadStageChangeAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelAdmin):
-    list_display = ["changed_at", "lead", "from_stage", "to_stage", "changed_by", "note"]
+    list_display = [
+        "changed_at", "lead", "from_stage", "to_stage", person_column("changed_by", gettext_lazy("changed by")), "note",
+    ]
     list_filter = ["to_stage", ("changed_by", admin.RelatedOnlyFieldListFilter), "changed_at"]
     list_select_related = ["lead__client", "from_stage", "to_stage", "changed_by"]
     search_fields = ["=lead__id", "lead__client__full_name", "note"]
@@ -424,7 +433,7 @@ class LeadStageChangeAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelA
 class ActivityAdmin(RowAccessAdminMixin, admin.ModelAdmin):
     """The timeline: notes and calls can be written here; entries are never edited."""
 
-    list_display = ["created_at", "kind", "client", "lead", "author", "excerpt"]
+    list_display = ["created_at", "kind", "client", "lead", person_column("author", gettext_lazy("author")), "excerpt"]
     list_filter = ["kind", ("author", admin.RelatedOnlyFieldListFilter), "created_at"]
     list_select_related = ["client", "lead__client", "author"]
     search_fields = ["text", "client__full_name", "=lead__id"]
@@ -469,7 +478,9 @@ class TaskStateFilter(admin.SimpleListFilter):
 
 @admin.register(Task)
 class TaskAdmin(RowAccessAdminMixin, admin.ModelAdmin):
-    list_display = ["title", "due", "is_done", "assignee", "lead", "client", "created_at"]
+    list_display = [
+        "title", "due", "is_done", person_column("assignee", gettext_lazy("assignee")), "lead", "client", "created_at",
+    ]
     list_filter = [TaskStateFilter, ("assignee", admin.RelatedOnlyFieldListFilter), "due_at"]
     list_select_related = ["assignee", "lead__client", "client"]
     search_fields = ["title", "description", "client__full_name", "lead__client__full_name", "=lead__id"]
@@ -500,7 +511,7 @@ class TaskAdmin(RowAccessAdminMixin, admin.ModelAdmin):
 # --- Orders --------------------------------------------------------------------------
 
 
-class OrderAdminForm(forms.ModelForm):
+class OrderAdminForm(KeepCurrentChoicesForm):
     """The order's fields plus the one way its status changes: ``order_set_status``."""
 
     new_status = forms.ChoiceField(label=gettext_lazy("Change status to"), required=False)
@@ -548,7 +559,7 @@ class OrderAdmin(ServiceFormMixin, PhoneSearchMixin, RowAccessAdminMixin, admin.
     form = OrderAdminForm
     list_display = [
         "id", "client", "trip", "date_from", "nights", "status_badge", "price_display", "price_kzt", "margin",
-        "assignee", "created_at",
+        person_column("assignee", gettext_lazy("agent")), "created_at",
     ]
     list_display_links = ["id", "client"]
     list_filter = ["status", ("assignee", admin.RelatedOnlyFieldListFilter), "currency", "destination_country",
@@ -635,7 +646,9 @@ class OrderAdmin(ServiceFormMixin, PhoneSearchMixin, RowAccessAdminMixin, admin.
 
 @admin.register(OrderLog)
 class OrderLogAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelAdmin):
-    list_display = ["changed_at", "order", "from_status", "to_status", "changed_by", "note"]
+    list_display = [
+        "changed_at", "order", "from_status", "to_status", person_column("changed_by", gettext_lazy("changed by")), "note",
+    ]
     list_filter = ["to_status", ("changed_by", admin.RelatedOnlyFieldListFilter), "changed_at"]
     list_select_related = ["order__client", "changed_by"]
     search_fields = ["=order__id", "order__client__full_name", "note"]

@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import ForeignKey, ManyToManyField, OneToOneField
+from django.db.models import ForeignKey, ManyToManyField, OneToOneField, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -41,9 +41,40 @@ def staff_users():
     )
 
 
+def person_name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else "—"
+
+
+def person_column(field: str, description):
+    """A changelist column showing a user by name (the row's query must join ``field``)."""
+
+    @admin.display(description=description, ordering=f"{field}__first_name")
+    def column(obj):
+        return person_name(getattr(obj, field))
+
+    column.__name__ = field
+    return column
+
+
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
+        return person_name(obj)
+
+
+class KeepCurrentChoicesForm(forms.ModelForm):
+    """Narrowed choices still hold the value a row already has (an agent who has
+    left, a client the editor cannot see), so saving the form never clears it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            current = self.initial.get(name)
+            single = isinstance(field, forms.ModelChoiceField) and not isinstance(field, forms.ModelMultipleChoiceField)
+            if single and current not in (None, ""):
+                narrowed = field.queryset
+                field.queryset = narrowed.model._default_manager.filter(
+                    Q(pk__in=narrowed.values("pk")) | Q(pk=current)
+                ).order_by(*narrowed.query.order_by)
 
 
 class VisibleChoicesMixin:
@@ -62,6 +93,8 @@ class VisibleChoicesMixin:
 class RowAccessAdminMixin(VisibleChoicesMixin):
     """For models whose rows belong to someone (``access_owner_field``): the
     changelist, the object pages and the choices follow ``crm.access``."""
+
+    form = KeepCurrentChoicesForm
 
     def get_queryset(self, request):
         return access.visible_to(request.user, super().get_queryset(request))

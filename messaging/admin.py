@@ -4,7 +4,14 @@ messages are records of what was said, so they are only ever viewed here."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
-from crm.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline, RowAccessAdminMixin, export_as_csv, pretty_json
+from crm.admin_mixins import (
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    RowAccessAdminMixin,
+    export_as_csv,
+    person_column,
+    pretty_json,
+)
 from messaging.models import Conversation, Message
 
 
@@ -21,7 +28,10 @@ class MessageInline(ReadOnlyInline, admin.TabularInline):
 class ConversationAdmin(RowAccessAdminMixin, admin.ModelAdmin):
     """Conversations arrive from the platforms; here they are assigned, linked and closed."""
 
-    list_display = ["__str__", "platform", "client", "lead", "assignee", "status", "unread_count", "last_message_at"]
+    list_display = [
+        "__str__", "platform", "client", "lead", person_column("assignee", gettext_lazy("assignee")), "status",
+        "unread_count", "last_message_at",
+    ]
     list_filter = ["platform", "status", ("assignee", admin.RelatedOnlyFieldListFilter), "last_message_at"]
     list_select_related = ["client", "lead__client", "assignee"]
     search_fields = ["title", "chat_id", "client__full_name", "client__phone", "client__email"]

@@ -323,6 +323,20 @@ def test_assignee_choices_are_active_staff_in_working_roles(client, manager, age
     assert outsider not in choices and retired not in choices and accountant not in choices
 
 
+def test_saving_a_form_keeps_an_assignee_who_has_left(client, manager):
+    former = UserFactory(username="former", role="agent", is_active=False)
+    lead = LeadFactory(assignee=former)
+    task = TaskFactory(lead=lead, assignee=former)
+    login(client, manager)
+    data = form_data(client.get(url(Lead, "change", lead.pk)))
+    data["notes"] = "Передать другому агенту"
+    assert client.post(url(Lead, "change", lead.pk), data).status_code == 302
+    lead.refresh_from_db()
+    task.refresh_from_db()
+    assert (lead.notes, lead.assignee, task.assignee) == ("Передать другому агенту", former, former)
+    assert not Activity.objects.filter(lead=lead, kind=ActivityKind.ASSIGNMENT).exists()
+
+
 # --- Leads: edits through the services -----------------------------------------------------
 
 
