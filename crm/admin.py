@@ -48,7 +48,6 @@ from crm.models import (
     OrderStatus,
     Pipeline,
     Stage,
-    StageKind,
     Tag,
     Task,
 )
@@ -356,17 +355,10 @@ class LeadAdmin(ServiceFormMixin, PhoneSearchMixin, RowAccessAdminMixin, admin.M
             report_service_call(self, request, obj, services.lead_assign, lead=obj, assignee=assignee, user=request.user)
 
     def _create(self, request, lead):
-        """A new lead enters its stage like a moved one: at the end of the column,
-        with the stage's SLA clock, recorded in the stage history. It starts
-        unassigned; the chosen assignee is given through ``lead_assign``."""
-        now = timezone.now()
+        """A new lead starts unassigned; the chosen assignee is given through
+        ``lead_assign`` afterwards, with its own rights."""
         lead.assignee = None
-        lead.created_by = request.user
-        lead.position = services._column_end_position(lead.stage)
-        lead.stage_changed_at = now
-        lead.sla_due_at = services.stage_sla_due(lead.stage, entered_at=now) if lead.stage.kind == StageKind.OPEN else None
-        lead.save()
-        LeadStageChange.objects.create(lead=lead, from_stage=None, to_stage=lead.stage, changed_by=request.user, changed_at=now)
+        services.lead_create(lead=lead, user=request.user)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Task:

@@ -76,6 +76,41 @@ def _column_end_position(stage: Stage) -> float:
     return (last or 0) + 1024
 
 
+def stage_entry_fields(stage: Stage, *, at) -> dict:
+    """What entering a stage sets on a lead: the end of its column, the time, and
+    the SLA clock (open stages only; won and lost stages have no deadline)."""
+    return {
+        "position": _column_end_position(stage),
+        "stage_changed_at": at,
+        "sla_due_at": stage_sla_due(stage, entered_at=at) if stage.kind == StageKind.OPEN else None,
+    }
+
+
+@transaction.atomic
+def lead_create(*, lead: Lead, user) -> Lead:
+    """Save a new lead (built but not saved by a form or an intake): it enters its
+    stage — the pipeline's first one when none is given — like a moved lead does,
+    and the entry is recorded in the stage history and on the client's timeline.
+    Assignment is a separate step (``lead_assign``), with its own rights."""
+    if not (access.is_supervisor(user) or access.is_agent(user)):
+        raise PermissionDenied(_("You may not create leads."))
+    if lead.stage_id is None:
+        lead.stage = lead.pipeline.stages.order_by("position", "id").first()
+    if lead.stage.pipeline_id != lead.pipeline_id:
+        raise ValidationError(_("The stage belongs to another pipeline."))
+    now = timezone.now()
+    for field, value in stage_entry_fields(lead.stage, at=now).items():
+        setattr(lead, field, value)
+    lead.created_by = lead.created_by or user
+    lead.save()
+    LeadStageChange.objects.create(lead=lead, from_stage=None, to_stage=lead.stage, changed_by=user, changed_at=now)
+    Activity.objects.create(
+        client_id=lead.client_id, lead=lead, kind=ActivityKind.SYSTEM, author=user, created_at=now,
+        text=_("Lead created in “%(stage)s”") % {"stage": lead.stage.label}, data={"to_stage": lead.stage_id},
+    )
+    return lead
+
+
 @transaction.atomic
 def lead_move(*, lead: Lead, stage: Stage, user, note: str = "", lost_reason: str = "",
               expected_version: int | None = None) -> Lead:
@@ -99,9 +134,8 @@ def lead_move(*, lead: Lead, stage: Stage, user, note: str = "", lost_reason: st
     now = timezone.now()
     from_stage = lead.stage
     lead.stage = stage
-    lead.position = _column_end_position(stage)
-    lead.stage_changed_at = now
-    lead.sla_due_at = stage_sla_due(stage, entered_at=now) if stage.kind == StageKind.OPEN else None
+    for field, value in stage_entry_fields(stage, at=now).items():
+        setattr(lead, field, value)
     if stage.kind == StageKind.LOST:
         lead.lost_reason = lost_reason.strip() or lead.lost_reason
     lead.version += 1

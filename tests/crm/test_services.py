@@ -31,6 +31,19 @@ def test_client_find_matches_any_normalised_identifier():
     assert services.client_find(phone="+77019999999", email="other@mail.kz") is None
 
 
+def test_lead_create_enters_the_first_stage_with_history_and_sla(agent, outsider):
+    first = default_stage("new")
+    lead = services.lead_create(lead=LeadFactory.build(client=ClientFactory(), stage=None), user=agent)
+    assert lead.pk and lead.stage == first and lead.created_by == agent
+    assert abs((lead.sla_due_at - lead.stage_changed_at).total_seconds() - first.sla_hours * 3600) < 1
+    second = services.lead_create(lead=LeadFactory.build(client=lead.client, stage=None), user=agent)
+    assert second.position > lead.position
+    assert LeadStageChange.objects.get(lead=lead).from_stage is None
+    assert Activity.objects.filter(lead=lead, kind="system").exists()
+    with pytest.raises(PermissionDenied):
+        services.lead_create(lead=LeadFactory.build(client=lead.client), user=outsider)
+
+
 def test_lead_move_records_history_timeline_and_sla(agent):
     lead = LeadFactory(assignee=agent)
     consultation = default_stage("consultation")
