@@ -610,8 +610,8 @@ class OrderAdmin(ServiceFormMixin, PhoneSearchMixin, RowAccessAdminMixin, admin.
 
     def save_model(self, request, obj, form, change):
         if not change:
-            obj.created_by = request.user
-        if not change or access.can_change(request.user, obj):
+            services.order_create(order=obj, user=request.user)
+        elif access.can_change(request.user, obj):
             super().save_model(request, obj, form, change)
         if status := form.cleaned_data.get("new_status"):
             report_service_call(

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -119,3 +121,20 @@ def test_accountant_only_records_payment(accountant, agent):
     order.refresh_from_db()
     assert order.status == "paid"
     assert OrderLog.objects.filter(order=order, changed_by=accountant, note="Kaspi перевод").count() == 1
+
+
+def test_order_create_converts_the_price_and_logs_the_first_status(agent, colleague):
+    lead = LeadFactory(assignee=agent)
+    order = services.order_create(
+        order=OrderFactory.build(lead=lead, client=lead.client, assignee=None, currency="USD", price=Decimal("3120.50"),
+                                 exchange_rate=Decimal("518.42"), price_kzt=None, status="paid"),
+        user=agent,
+    )
+    assert order.status == "new" and order.assignee == agent and order.created_by == agent
+    assert order.price_kzt == Decimal("1617730")  # 3120.50 × 518.42 = 1,617,729.61, to the whole tenge
+    assert list(OrderLog.objects.filter(order=order).values_list("from_status", "to_status")) == [("", "new")]
+    assert Activity.objects.filter(lead=lead, kind="order").count() == 1
+    with pytest.raises(PermissionDenied):
+        services.order_create(order=OrderFactory.build(lead=lead, client=lead.client), user=colleague)
+    with pytest.raises(ValidationError):
+        services.order_create(order=OrderFactory.build(lead=lead, client=ClientFactory()), user=agent)

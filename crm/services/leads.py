@@ -1,12 +1,7 @@
-"""Writes to the CRM. Every page, API view, admin action, task and command that
-changes a client, lead or order calls one of these, so the rules hold everywhere."""
+"""Leads: creation, moves through the pipeline, assignment."""
 
-from __future__ import annotations
+from datetime import datetime, timedelta
 
-from datetime import timedelta
-
-import phonenumbers
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -14,59 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import access
-from crm.models import (
-    Activity,
-    ActivityKind,
-    Client,
-    Lead,
-    LeadStageChange,
-    Order,
-    OrderLog,
-    OrderStatus,
-    Stage,
-    StageKind,
-)
-
-# --- Clients -----------------------------------------------------------------
+from crm.models import Activity, ActivityKind, Lead, LeadStageChange, Stage, StageKind
 
 
-def phone_normalize(raw: str | None) -> str | None:
-    """E.164 form of a phone number written any usual way (``8 701 …``, ``+7 (701) …``);
-    None for empty input; ValidationError for something that is not a phone number."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        number = phonenumbers.parse(raw, settings.PHONENUMBER_DEFAULT_REGION)
-    except phonenumbers.NumberParseException as exc:
-        raise ValidationError(_("“%(value)s” is not a phone number."), params={"value": raw}) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValidationError(_("“%(value)s” is not a valid phone number."), params={"value": raw})
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def client_find(*, phone: str | None = None, email: str | None = None, telegram_id: int | None = None,
-                whatsapp_id: str | None = None) -> Client | None:
-    """The existing client matching any of the identifiers, after normalisation."""
-    lookups = []
-    if phone_e164 := phone_normalize(phone):
-        lookups.append({"phone": phone_e164})
-    if email and email.strip():
-        lookups.append({"email__iexact": email.strip()})
-    if telegram_id:
-        lookups.append({"telegram_id": telegram_id})
-    if whatsapp_id and (digits := "".join(ch for ch in whatsapp_id if ch.isdigit())):
-        lookups.append({"whatsapp_id": digits})
-    for lookup in lookups:
-        if client := Client.objects.filter(**lookup).first():
-            return client
-    return None
-
-
-# --- Leads -------------------------------------------------------------------
-
-
-def stage_sla_due(stage: Stage, *, entered_at) -> timezone.datetime | None:
+def stage_sla_due(stage: Stage, *, entered_at) -> datetime | None:
     """A lead entering a stage is due when the stage's SLA hours have passed."""
     return entered_at + timedelta(hours=stage.sla_hours) if stage.sla_hours else None
 
@@ -170,54 +116,3 @@ def lead_assign(*, lead: Lead, assignee, user) -> Lead:
         data={"assignee": assignee.pk if assignee else None},
     )
     return lead
-
-
-# --- Orders ------------------------------------------------------------------
-
-ORDER_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    OrderStatus.NEW: (OrderStatus.CONFIRMED, OrderStatus.CANCELLED),
-    OrderStatus.CONFIRMED: (OrderStatus.PAID, OrderStatus.CANCELLED),
-    OrderStatus.PAID: (OrderStatus.COMPLETED, OrderStatus.CANCELLED),
-    OrderStatus.COMPLETED: (),
-    OrderStatus.CANCELLED: (),
-}
-# The accountant's part of the flow: recording that the client has paid.
-PAYMENT_TRANSITIONS = {(OrderStatus.CONFIRMED, OrderStatus.PAID)}
-
-
-def order_status_transitions_for(*, order: Order, user) -> list[str]:
-    """The statuses ``user`` may move ``order`` to from where it stands."""
-    allowed = ORDER_TRANSITIONS[order.status]
-    if access.can_change(user, order):
-        return list(allowed)
-    if access.is_accountant(user):
-        return [to for to in allowed if (order.status, to) in PAYMENT_TRANSITIONS]
-    return []
-
-
-@transaction.atomic
-def order_set_status(*, order: Order, status: str, user, note: str = "") -> Order:
-    """Move an order along new → confirmed → paid → completed, or cancel it before
-    completion; every change goes to the order log and the client's timeline."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    if status == order.status:
-        return order
-    if status not in order_status_transitions_for(order=order, user=user):
-        if status in ORDER_TRANSITIONS[order.status]:
-            raise PermissionDenied(_("You may not change this order's status."))
-        raise ValidationError(
-            _("An order cannot go from “%(from)s” to “%(to)s”."),
-            params={"from": OrderStatus(order.status).label, "to": OrderStatus(status).label},
-        )
-    from_status = order.status
-    order.status = status
-    order.save(update_fields=["status", "updated_at"])
-    OrderLog.objects.create(order=order, from_status=from_status, to_status=status, changed_by=user, note=note)
-    Activity.objects.create(
-        client_id=order.client_id, lead_id=order.lead_id, kind=ActivityKind.ORDER, author=user,
-        text=_("Order №%(id)s: %(from)s → %(to)s") % {
-            "id": order.pk, "from": OrderStatus(from_status).label, "to": OrderStatus(status).label,
-        },
-        data={"order": order.pk, "from": from_status, "to": status},
-    )
-    return order
