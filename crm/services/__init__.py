@@ -10,8 +10,10 @@ from crm.services.orders import (
     order_set_status,
     order_status_transitions_for,
 )
+from crm.services.timeline import activity_record
 
 __all__ = [
+    "activity_record",
     "ORDER_TRANSITIONS",
     "PAYMENT_TRANSITIONS",
     "client_find",
