@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from crystalbay.celery import app as celery_app
 from integrations.models import ApiLog
@@ -147,7 +147,11 @@ def check_samo(*, database_ok: bool) -> Check:
     extra: dict[str, Any] = {"configured": configured, "last_call": None}
     if not database_ok:
         return Check(ok=None, detail="API log unavailable (database)", extra=extra)
-    last = ApiLog.objects.filter(service="samo").only("ok", "created_at", "duration_ms", "status_code").first()
+    try:
+        last = ApiLog.objects.filter(service="samo").only("ok", "created_at", "duration_ms", "status_code").first()
+    except DatabaseError:
+        logger.warning("health check samo: the API log could not be read", exc_info=True)
+        return Check(ok=None, detail="API log unavailable", extra=extra)
     if last is not None:
         extra["last_call"] = {"ok": last.ok, "at": last.created_at.isoformat(), "status_code": last.status_code}
     if not configured:

@@ -7,7 +7,7 @@ through ``mask_secret``, never whole.
 
 import enum
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.utils.functional import Promise
@@ -29,6 +29,14 @@ class Kind(enum.Enum):
 DEVELOPMENT_EMAIL_BACKENDS = frozenset(
     f"django.core.mail.backends.{name}.EmailBackend" for name in ("console", "locmem", "dummy", "filebased")
 )
+
+
+def redact(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` with each of ``secrets`` masked wherever it appears whole."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, mask_secret(secret))
+    return text
 
 
 @dataclass(frozen=True)
@@ -57,11 +65,12 @@ class Setting:
             return ""
         if self.kind is Kind.SECRET:
             return mask_secret(value)
+        # URLs are shown decoded, for people to read (the mask itself is percent-encoded).
         if self.kind is Kind.SECRET_URL:
             parts = urlsplit(value)
-            return mask_url(f"{parts.scheme}://{parts.netloc}/") + mask_secret(parts.path.strip("/"))
+            return unquote(mask_url(f"{parts.scheme}://{parts.netloc}/")) + mask_secret(parts.path.strip("/"))
         if self.kind is Kind.URL:
-            return mask_url(value, secrets)
+            return redact(unquote(mask_url(value, secrets)), secrets)
         return value
 
 
@@ -180,10 +189,7 @@ class IntegrationStatus:
     def last_error_text(self) -> str:
         """The logged error, with this integration's secrets masked should a client
         have let one through."""
-        text = self.last_error.error if self.last_error else ""
-        for secret in self.integration.secrets:
-            text = text.replace(secret, mask_secret(secret))
-        return text
+        return redact(self.last_error.error if self.last_error else "", self.integration.secrets)
 
 
 def integration_status_list() -> list[IntegrationStatus]:

@@ -44,6 +44,21 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
 
 
+def wait_until_alone(connection, timeout: float = 10) -> None:
+    """Wait until no other session is connected to this PostgreSQL database: a
+    stopped server's session ends a moment after its process, and the test
+    database cannot be flushed or dropped while it lingers."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
+
+
 def process_env(env: dict[str, str]) -> dict[str, str]:
     return {**os.environ, **SERVER_ENV, **env}
 
@@ -142,3 +157,14 @@ def gunicorn():
     A test directory uses it by importing it into its ``conftest.py``."""
     with ExitStack() as stack:
         yield lambda env: stack.enter_context(gunicorn_server(env))
+
+
+@pytest.fixture
+def subprocess_database_url(transactional_db):
+    """DATABASE_URL of the test database, for servers in other processes (its rows
+    are committed, so they see them). Request it before ``gunicorn``: at teardown it
+    waits until those servers have disconnected."""
+    from django.db import connection
+
+    yield database_url(connection.settings_dict)
+    wait_until_alone(connection)

@@ -2,11 +2,10 @@ import time
 
 import pytest
 import requests
-from django.db import connection
 from django.utils import timezone
 
 from integrations.models import ApiLog
-from tests.liveserver import celery_worker, database_url
+from tests.liveserver import celery_worker
 
 SAMO_TOKEN = "secret-token-value-123456"
 UNREACHABLE_DATABASE_URL = "postgres://postgres@127.0.0.1:1/nowhere"
@@ -119,9 +118,8 @@ def test_health_answers_503_quickly_when_the_database_is_unreachable(gunicorn):
     assert "127.0.0.1" not in response.text
 
 
-@pytest.mark.django_db(transaction=True)
-def test_health_served_by_gunicorn_answers_200_from_the_test_database(gunicorn):
-    base_url = gunicorn({"DATABASE_URL": database_url(connection.settings_dict)})
+def test_health_served_by_gunicorn_answers_200_from_the_test_database(subprocess_database_url, gunicorn):
+    base_url = gunicorn({"DATABASE_URL": subprocess_database_url})
 
     response = requests.get(f"{base_url}/health", timeout=10)
 
@@ -136,10 +134,9 @@ def _worker_check(base_url: str) -> dict:
 
 @pytest.mark.worker
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
-def test_health_sees_a_real_celery_worker_come_and_go(gunicorn):
+def test_health_sees_a_real_celery_worker_come_and_go(subprocess_database_url, gunicorn):
     env = {
-        "DATABASE_URL": database_url(connection.settings_dict),
+        "DATABASE_URL": subprocess_database_url,
         "REDIS_URL": WORKER_REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "0",
     }
