@@ -223,6 +223,25 @@ BITRIX_WEBHOOK_URL = env.str("BITRIX_WEBHOOK_URL", default="")
 INBOUND_EMAIL_SECRET = env.str("INBOUND_EMAIL_SECRET", default="")
 PUBLIC_INTAKE_RATE_LIMIT = env.str("PUBLIC_INTAKE_RATE_LIMIT", default="20/m")
 
+# --- SAMO tour search (tours app) ----------------------------------------------
+# Timeouts in seconds; retries apply to transient failures only (no connection, HTTP 5xx).
+SAMO_CONNECT_TIMEOUT = env.float("SAMO_CONNECT_TIMEOUT", default=5.0)
+SAMO_READ_TIMEOUT = env.float("SAMO_READ_TIMEOUT", default=30.0)
+SAMO_RETRIES = env.int("SAMO_RETRIES", default=2)
+SAMO_RETRY_BACKOFF = env.float("SAMO_RETRY_BACKOFF", default=0.5)
+# The operator's grouping id for "cheapest row per hotel" (PARTITION_PRICE); it differs between operators.
+SAMO_PARTITION_PRICE = env.int("SAMO_PARTITION_PRICE", default=224)
+# What the preload jobs and `samo_sync` fetch: departure cities × countries, by SAMO id or (Latin) name.
+SAMO_DEPARTURE_CITIES = env.list("SAMO_DEPARTURE_CITIES", default=["Almaty", "Astana"])
+SAMO_COUNTRIES = env.list("SAMO_COUNTRIES", default=["Vietnam"])
+# How long a SAMO answer is fresh, in seconds: reference data hours, prices minutes.
+SAMO_REFERENCE_TTL = env.int("SAMO_REFERENCE_TTL", default=6 * 3600)
+SAMO_PRICES_TTL = env.int("SAMO_PRICES_TTL", default=15 * 60)
+# The preload schedule (Celery beat, crystalbay/celery.py), in minutes.
+SAMO_PRELOAD_EVERY_MINUTES = env.int("SAMO_PRELOAD_EVERY_MINUTES", default=180)
+SAMO_PRICES_PRELOAD_EVERY_MINUTES = env.int("SAMO_PRICES_PRELOAD_EVERY_MINUTES", default=60)
+SAMO_OPERATOR_NAME = env.str("SAMO_OPERATOR_NAME", default="Crystal Bay")
+
 # --- Logging ---------------------------------------------------------------
 
 LOGGING = {
@@ -233,3 +252,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Lead pipeline (crm: board, tasks, SLA) ----------------------------------
+
+# Deal new leads created by managers and intakes to active agents in turn.
+LEADS_ROUND_ROBIN = env.bool("LEADS_ROUND_ROBIN", default=False)
+# Remind people of a task this many minutes before it falls due.
+TASK_REMINDER_MINUTES = env.int("TASK_REMINDER_MINUTES", default=15)
+# The public address of this site, for links in e-mails (e.g. https://crm.example.kz).
+SITE_URL = env.str("SITE_URL", default="")

@@ -1,0 +1,1 @@
+from tests.integrations.samo.servers import fake_samo, samo_proxy  # noqa: F401  (fixtures)
