@@ -376,7 +376,11 @@ class Task(models.Model):
         ordering = ["done_at", "due_at", "id"]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
-        indexes = [models.Index(fields=["assignee", "done_at", "due_at"], name="task_my_day_idx")]
+        indexes = [
+            models.Index(fields=["assignee", "done_at", "due_at"], name="task_my_day_idx"),
+            models.Index(fields=["due_at"], condition=Q(done_at__isnull=True, reminded_at__isnull=True),
+                         name="task_reminder_due_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(lead__isnull=False) | Q(client__isnull=False), name="task_has_subject"),
         ]
@@ -487,3 +491,119 @@ class OrderLog(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class SlaBreach(models.Model):
+    """A lead that stayed in a stage past its SLA: one row per stay (lead, stage,
+    time of entry), so the periodic check can run any number of times and each
+    breach is recorded and announced once. Kept for analytics after the lead moves on."""
+
+    access_owner_field = "lead__assignee"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="sla_breaches", verbose_name=_("lead"))
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+", verbose_name=_("stage"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("assignee at the time"),
+    )
+    stage_entered_at = models.DateTimeField(_("entered the stage"))
+    due_at = models.DateTimeField(_("SLA due"))
+    detected_at = models.DateTimeField(_("detected"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-due_at", "-id"]
+        verbose_name = _("SLA breach")
+        verbose_name_plural = _("SLA breaches")
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "stage", "stage_entered_at"], name="sla_breach_once_per_stay"),
+        ]
+        indexes = [models.Index(fields=["due_at"], name="sla_breach_due_idx")]
+
+    def __str__(self):
+        return f"{self.lead} · {self.stage}"
+
+
+class Notification(models.Model):
+    """An in-app message to one person (a task reminder, an SLA breach); e-mailed
+    too when a mail backend is configured, with the attempt recorded here."""
+
+    access_owner_field = "user"
+
+    class Kind(models.TextChoices):
+        TASK_REMINDER = "task_reminder", _("Task reminder")
+        SLA_BREACH = "sla_breach", _("SLA breach")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.CharField(_("text"), max_length=500)
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("lead"),
+    )
+    task = models.ForeignKey(
+        Task, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications", verbose_name=_("task"),
+    )
+    sla_breach = models.ForeignKey(
+        SlaBreach, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications",
+        verbose_name=_("SLA breach"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    email_error = models.TextField(_("last e-mail error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox_idx")]
+        constraints = [
+            # A reminder or a breach reaches each person once, however often the job runs.
+            models.UniqueConstraint(fields=["user", "task"], condition=Q(task__isnull=False),
+                                    name="notification_once_per_task"),
+            models.UniqueConstraint(fields=["user", "sla_breach"], condition=Q(sla_breach__isnull=False),
+                                    name="notification_once_per_breach"),
+        ]
+
+    def __str__(self):
+        return self.text
+
+
+class AssignmentTurn(models.Model):
+    """Whose turn it is in a round-robin rotation, kept in the database so the
+    rotation survives restarts and is shared by every web and worker process."""
+
+    key = models.CharField(_("rotation"), max_length=50, unique=True)
+    last_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("last given to"),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("assignment rotation")
+        verbose_name_plural = _("assignment rotations")
+
+    def __str__(self):
+        return self.key
+
+
+class FormSubmission(models.Model):
+    """One submitted create form, keyed by the token the form was rendered with:
+    a second submit of the same form (a double click, a resend) finds the row it
+    made instead of making another."""
+
+    token = models.UUIDField(_("form token"), primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("what it created"), max_length=30)
+    object_id = models.BigIntegerField(_("id of the row it created"), null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self):
+        return str(self.token)

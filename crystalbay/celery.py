@@ -9,4 +9,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Every periodic schedule lives here, in one place; apps add theirs as they grow.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # crm: reminders of tasks falling due, and SLA breaches (both idempotent).
+    "crm-task-reminders": {"task": "crm.tasks.send_task_reminders", "schedule": 60.0},
+    "crm-sla-breaches": {"task": "crm.tasks.record_sla_breaches", "schedule": 300.0},
+}

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 # plugs into the layout by adding its urls; nothing links to a missing page.
 NAVIGATION = [
     ("leads", _("Leads"), "leads:board"),
+    ("my_day", _("My day"), "my_day:page"),
     ("inbox", _("Inbox"), "messaging:inbox"),
     ("tours", _("Tours"), "tours:search"),
     ("analytics", _("Analytics"), "analytics:dashboard"),

@@ -2,9 +2,12 @@
 
 import phonenumbers
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import EmailValidator
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from crm import access
 from crm.models import Client
 
 
@@ -39,3 +42,37 @@ def client_find(*, phone: str | None = None, email: str | None = None, telegram_
         if client := Client.objects.filter(**lookup).first():
             return client
     return None
+
+
+@transaction.atomic
+def client_get_or_create(*, full_name: str, phone: str | None, email: str | None, user,
+                         source: str = "") -> tuple[Client, bool]:
+    """The client with this phone or e-mail (normalised), or a new one.
+
+    A new client needs a name and a phone or an e-mail, so that the next
+    request from the same person finds them. Two people creating the same
+    client at once get one row: the database's unique identifiers decide, and
+    the loser finds the winner's row."""
+    if not (access.is_supervisor(user) or access.is_agent(user)):
+        raise PermissionDenied(_("You may not create clients."))
+    phone_e164 = phone_normalize(phone)
+    email = (email or "").strip().lower() or None
+    if email:
+        EmailValidator(message=_("“%(value)s” is not an e-mail address.") % {"value": email})(email)
+    if existing := client_find(phone=phone_e164, email=email):
+        return existing, False
+    full_name = " ".join((full_name or "").split())
+    if not full_name:
+        raise ValidationError(_("Give the new client's name."), code="name_required")
+    if not (phone_e164 or email):
+        raise ValidationError(_("Give the new client's phone or e-mail."), code="contact_required")
+    client = Client(full_name=full_name, phone=phone_e164, email=email, source=source,
+                    owner=user if access.is_agent(user) and not access.is_supervisor(user) else None)
+    try:
+        with transaction.atomic():
+            client.save()
+    except IntegrityError:
+        if existing := client_find(phone=phone_e164, email=email):
+            return existing, False
+        raise
+    return client, True
