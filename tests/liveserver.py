@@ -27,12 +27,6 @@ SERVER_ENV = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def database_url(settings_dict: dict) -> str:
     """A DATABASE_URL for the database Django is connected to (the test database,
     inside a test)."""
@@ -82,17 +76,21 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
 @contextmanager
 def gunicorn_server(env: dict[str, str], *, ready_path: str = "/health", startup_timeout: float = 30) -> Iterator[str]:
     """Serve ``crystalbay.wsgi`` on a free localhost port; yield its base URL once
-    ``ready_path`` answers (with any status), stop it afterwards."""
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile() as log:
+    ``ready_path`` answers (with any status), stop it afterwards.
+
+    The listening socket is bound here and handed to gunicorn, so no other server
+    can take the port between choosing it and serving on it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.set_inheritable(True)
+    base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    with listener, tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
                 "crystalbay.wsgi",
-                f"--bind=127.0.0.1:{port}",
+                f"--bind=fd://{listener.fileno()}",
                 "--workers=1",
                 "--timeout=30",
                 "--graceful-timeout=5",
@@ -101,7 +99,9 @@ def gunicorn_server(env: dict[str, str], *, ready_path: str = "/health", startup
             env=process_env(env),
             stdout=log,
             stderr=subprocess.STDOUT,
+            pass_fds=[listener.fileno()],
         )
+        listener.close()
         try:
             deadline = time.monotonic() + startup_timeout
             while True:
@@ -110,7 +110,7 @@ def gunicorn_server(env: dict[str, str], *, ready_path: str = "/health", startup
                 try:
                     requests.get(base_url + ready_path, timeout=10)
                     break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):
                     if time.monotonic() > deadline:
                         raise RuntimeError(
                             f"gunicorn did not answer in {startup_timeout} s:\n{_log_tail(log)}"

@@ -16,8 +16,7 @@ def manager_user():
     return UserFactory(username="asel", first_name="Асель", last_name="Нурланова", role="manager")
 
 
-def log_in(page, base_url: str, username: str, password: str = PASSWORD):
-    page.goto(f"{base_url}/accounts/login/")
+def log_in(page, username: str, password: str = PASSWORD):
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
     page.locator("form[action='/accounts/login/'] button[type=submit]").click()
@@ -25,17 +24,16 @@ def log_in(page, base_url: str, username: str, password: str = PASSWORD):
 
 def test_a_manager_logs_in_sees_the_settings_switches_language_and_logs_out(live_server, new_page, manager_user):
     page = new_page()
-    page.goto(f"{live_server.url}/")
-    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
+    page.goto(f"{live_server.url}/settings/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/settings/$"))
     expect(page.locator(".auth-card")).to_be_visible()
     page.screenshot(path=f"{SCREENSHOTS}/login-desktop.png", full_page=True)
 
-    log_in(page, live_server.url, "asel", "wrong-password")
+    log_in(page, "asel", "wrong-password")
     expect(page.locator(".auth-card .alert-danger")).to_be_visible()
     page.screenshot(path=f"{SCREENSHOTS}/login-error-desktop.png", full_page=True)
 
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
+    log_in(page, "asel")
     expect(page).to_have_url(f"{live_server.url}/settings/")
     navbar = page.locator("nav.app-navbar")
     expect(navbar).to_be_visible()
@@ -71,9 +69,9 @@ def test_a_manager_logs_in_sees_the_settings_switches_language_and_logs_out(live
 
 def test_on_a_phone_the_navbar_collapses_and_opens(live_server, new_page, manager_user):
     page = new_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
-    page.goto(f"{live_server.url}/accounts/login/")
+    page.goto(f"{live_server.url}/settings/")
     page.screenshot(path=f"{SCREENSHOTS}/login-phone.png", full_page=True)
-    log_in(page, live_server.url, "asel")
+    log_in(page, "asel")
     expect(page).to_have_url(f"{live_server.url}/settings/")
 
     toggler = page.locator(".navbar-toggler")
@@ -84,6 +82,7 @@ def test_on_a_phone_the_navbar_collapses_and_opens(live_server, new_page, manage
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     toggler.click()
+    expect(menu).to_have_class(re.compile(r"\bshow\b"))
     expect(menu.locator(".nav-link.active")).to_be_visible()
     expect(menu.locator(".language-switch")).to_be_visible()
     expect(toggler).to_have_attribute("aria-expanded", "true")

@@ -31,6 +31,7 @@ def test_the_registry_lists_every_integration_of_the_spec():
     assert [integration.name for integration in INTEGRATIONS] == INTEGRATION_NAMES
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("person", ["manager", "admin_user", "superuser"])
 def test_managers_admins_and_superusers_see_every_integration_and_the_health_report(client, request, person):
     client.force_login(request.getfixturevalue(person))
@@ -46,6 +47,7 @@ def test_managers_admins_and_superusers_see_every_integration_and_the_health_rep
     assert 'data-health-status="ok"' in content
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("person", ["agent", "accountant", "outsider"])
 def test_people_without_the_api_log_permission_get_403(client, request, person):
     client.force_login(request.getfixturevalue(person))
