@@ -168,6 +168,7 @@ def _attempt(action: str, url: str, query: dict[str, str], timeout: tuple[float,
         payload = _unwrap(action, response)
     except errors.SamoError as exc:
         duration_ms = round((time.monotonic() - started) * 1000)
+        exc.request_url, exc.duration_ms = masked, duration_ms
         ApiLog.objects.create(
             service=SERVICE, action=action, request=masked, status_code=status_code, duration_ms=duration_ms,
             ok=False, error=redact_token(f"{type(exc).__name__}: {exc}"),

@@ -16,6 +16,9 @@ class SamoError(Exception):
         self.message = message
         self.action = action
         self.status_code = status_code
+        # Set by the client once the request was sent: the URL with the token masked, and the time taken.
+        self.request_url = ""
+        self.duration_ms: int | None = None
 
     def __str__(self):
         return str(self.message)
