@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crystalbay.settings")
 
@@ -14,3 +15,10 @@ app.conf.beat_schedule = {
     "crm-task-reminders": {"task": "crm.tasks.send_task_reminders", "schedule": 60.0},
     "crm-sla-breaches": {"task": "crm.tasks.record_sla_breaches", "schedule": 300.0},
 }
+
+# tours: SAMO reference data every three hours (fresh for six), the default price searches hourly.
+app.conf.beat_schedule.update({
+    "tours-samo-preload": {"task": "tours.samo_preload", "schedule": crontab(minute=7, hour="*/3")},
+    "tours-samo-preload-prices": {"task": "tours.samo_preload", "schedule": crontab(minute=37),
+                                  "kwargs": {"prices": True}},
+})

@@ -237,9 +237,6 @@ SAMO_COUNTRIES = env.list("SAMO_COUNTRIES", default=["Vietnam"])
 # How long a SAMO answer is fresh, in seconds: reference data hours, prices minutes.
 SAMO_REFERENCE_TTL = env.int("SAMO_REFERENCE_TTL", default=6 * 3600)
 SAMO_PRICES_TTL = env.int("SAMO_PRICES_TTL", default=15 * 60)
-# The preload schedule (Celery beat, crystalbay/celery.py), in minutes.
-SAMO_PRELOAD_EVERY_MINUTES = env.int("SAMO_PRELOAD_EVERY_MINUTES", default=180)
-SAMO_PRICES_PRELOAD_EVERY_MINUTES = env.int("SAMO_PRICES_PRELOAD_EVERY_MINUTES", default=60)
 SAMO_OPERATOR_NAME = env.str("SAMO_OPERATOR_NAME", default="Crystal Bay")
 
 # --- Logging ---------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.urls import include, path
 from crm.urls import my_day_urlpatterns
 from crystalbay import views
 from integrations import views as integration_views
+from tours.api import TourSearchAPIView
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +13,8 @@ urlpatterns = [
     path("settings/", integration_views.settings_page, name="settings"),
     path("leads/", include("crm.urls")),
     path("my-day/", include(my_day_urlpatterns)),
+    path("tours/", include("tours.urls")),
+    path("api/v1/tours/search/", TourSearchAPIView.as_view(), name="api-tours-search"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
