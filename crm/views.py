@@ -171,8 +171,11 @@ def lead_move(request, pk: int):
         return HttpResponse(
             _fresh_columns(request, pipeline=lead.pipeline, stage_ids=stage_ids, filters=filters, full=True)
         )
-    if form.is_valid() and (target := Stage.objects.filter(pk=form.cleaned_data["stage"], pipeline=lead.pipeline_id).first()):
-        stage_ids.add(target.pk)
+    # The card goes back to where it really is now (a colleague may have moved it),
+    # and the column it was dropped on is redrawn without it.
+    stage_ids |= set(Lead.objects.filter(pk=pk).values_list("stage_id", flat=True))
+    if form.is_valid():
+        stage_ids.add(form.cleaned_data["stage"])
     body = _toast(request, _error_message(error))
     if source == "card":
         body += _lead_header_html(request, selectors.lead_for_user(user=request.user, pk=pk), oob=True)

@@ -160,7 +160,9 @@ def lead_create(*, lead: Lead, user) -> Lead:
 
 
 def _locked_for_change(lead: Lead, *, user, expected_version: int | None) -> Lead:
-    lead = Lead.objects.select_for_update().select_related("stage").get(pk=lead.pk)
+    # Lock the lead row alone: joined into the locking query, its stage would make
+    # a waiting mover miss the row once the first mover has changed the stage.
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if not access.can_change(user, lead):
         raise PermissionDenied(_("You may not change this lead."))
     if expected_version is not None and lead.version != expected_version:
