@@ -18,6 +18,8 @@ from crm.services import activity_record, lead_assign, lead_create, order_create
 from tours.models import OfferSnapshot
 from tours.services.search import Offer, SearchResult
 
+CENTS = Decimal("0.01")
+
 
 def can_attach(user) -> bool:
     return access.is_supervisor(user) or access.is_agent(user)
@@ -90,8 +92,9 @@ def _attach(*, user, offer: Offer, result: SearchResult, lead: Lead | None, clie
             country=trip.get("country", ""), resort=row.town, hotel=row.hotel, hotel_key=row.hotel_id,
             stars=row.stars, room=row.room, placement=row.placement, meal=row.meal, tour=row.tour,
             check_in=row.check_in, check_out=row.check_out, nights=row.nights, adults=row.adults or result.query.adults,
-            children=row.children or 0, children_ages=list(result.query.ages), price=row.price,
-            currency=row.currency or result.currency, price_kzt=offer.price_kzt,
+            children=row.children or 0, children_ages=list(result.query.ages), price=row.price.quantize(CENTS),
+            currency=row.currency or result.currency,
+            price_kzt=None if offer.price_kzt is None else offer.price_kzt.quantize(CENTS),
             rate_kzt=rate.value if rate and offer.price_kzt is not None else None,
             rate_source=rate.source if rate and offer.price_kzt is not None else "",
             rooms_available=row.rooms, flight_out=row.flight_out, flight_back=row.flight_back, bookable=row.bookable,
@@ -143,7 +146,9 @@ def offer_book(*, snapshot: OfferSnapshot, user, operator_booking_number: str = 
     """Book a snapshot into an order (status new) for the lead's client, at the
     snapshot's price and tenge rate. A snapshot is booked once: booking it again
     returns its order (``created`` False)."""
-    snapshot = OfferSnapshot.objects.select_for_update().select_related("lead", "order").get(pk=snapshot.pk)
+    snapshot = OfferSnapshot.objects.select_for_update(of=("self",)).select_related("lead", "order").get(
+        pk=snapshot.pk
+    )
     if snapshot.order_id:
         return snapshot.order, False
     if not (can_attach(user) and access.can_change(user, snapshot.lead)):
