@@ -1,7 +1,7 @@
 """The one way a secret is shown: never whole."""
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
 
 SECRET_QUERY_KEYS = {"oauth_token", "token", "access_token", "api_key", "apikey", "key", "secret", "password"}
 
@@ -22,9 +22,10 @@ def mask_url(url: str, secrets: tuple[str, ...] = ()) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         netloc = "•••@" + netloc.rsplit("@", 1)[1]
-    query = urlencode(
-        [(k, mask_secret(v) if k.lower() in SECRET_QUERY_KEYS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)],
-        safe="•",
+    # Built by hand: urlencode would percent-encode the mask's bullets.
+    query = "&".join(
+        f"{quote_plus(key)}={mask_secret(value) if key.lower() in SECRET_QUERY_KEYS else quote_plus(value)}"
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
     )
     masked = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     for secret in secrets:

@@ -7,7 +7,7 @@ through ``mask_secret``, never whole.
 
 import enum
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.functional import Promise
@@ -68,9 +68,9 @@ class Setting:
         # URLs are shown decoded, for people to read (the mask itself is percent-encoded).
         if self.kind is Kind.SECRET_URL:
             parts = urlsplit(value)
-            return unquote(mask_url(f"{parts.scheme}://{parts.netloc}/")) + mask_secret(parts.path.strip("/"))
+            return mask_url(f"{parts.scheme}://{parts.netloc}/") + mask_secret(parts.path.strip("/"))
         if self.kind is Kind.URL:
-            return redact(unquote(mask_url(value, secrets)), secrets)
+            return redact(mask_url(value, secrets), secrets)
         return value
 
 
