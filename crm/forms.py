@@ -105,6 +105,12 @@ class TravelForm(StyledMixin, TravelFieldsMixin, forms.ModelForm):
         for name in ("budget", "adults", "children", "nights_from", "nights_to", "hotel_stars"):
             self.fields[name].widget.attrs["min"] = 0
 
+    def clean_budget(self):
+        budget = self.cleaned_data.get("budget")
+        if budget is not None and budget < 0:
+            raise forms.ValidationError(_("The budget cannot be negative."))
+        return budget
+
     def clean(self):
         return self.clean_travel(super().clean())
 

@@ -71,7 +71,7 @@ def task_create(*, user, title: str, due_at: dt.datetime, lead: Lead | None = No
 @transaction.atomic
 def task_complete(*, task: Task, user) -> Task:
     """Mark a task done (its assignee, or a manager); done once, whatever repeats."""
-    task = Task.objects.select_for_update().select_related("client").get(pk=task.pk)
+    task = Task.objects.select_for_update().get(pk=task.pk)
     if not _may_work(user) or not access.can_change(user, task):
         raise PermissionDenied(_("You may not change this task."))
     if task.done_at is not None:
