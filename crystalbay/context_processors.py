@@ -1,30 +1,41 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-# The top navigation, in order. A page appears once its URL exists, so each app
-# plugs into the layout by adding its urls; nothing links to a missing page.
+# The top navigation, in order: key, label, URL name, the permission that opens the
+# page. A page appears once its URL exists (each app plugs into the layout by
+# adding its urls) and only to those who may open it: nothing links to a 404 or 403.
 NAVIGATION = [
-    ("leads", _("Leads"), "leads:board"),
-    ("my_day", _("My day"), "my_day:page"),
-    ("inbox", _("Inbox"), "messaging:inbox"),
-    ("tours", _("Tours"), "tours:search"),
-    ("analytics", _("Analytics"), "analytics:dashboard"),
-    ("settings", _("Settings"), "settings"),
+    ("leads", _("Leads"), "leads:board", "crm.view_lead"),
+    ("my_day", _("My day"), "my_day:page", "crm.view_task"),
+    ("inbox", _("Inbox"), "messaging:inbox", "messaging.view_conversation"),
+    ("tours", _("Tours"), "tours:search", "tours.view_samocache"),
+    ("analytics", _("Analytics"), "analytics:dashboard", "crm.view_order"),
+    ("settings", _("Settings"), "settings", "integrations.view_apilog"),
 ]
 
 
-def navigation_items():
+def navigation_items(user):
     items = []
-    for key, label, url_name in NAVIGATION:
+    for key, label, url_name, permission in NAVIGATION:
+        if not user.has_perm(permission):
+            continue
         try:
-            items.append({"key": key, "label": label, "url": reverse(url_name)})
+            items.append({"key": key, "label": label, "url": reverse(url_name), "url_name": url_name})
         except NoReverseMatch:
             continue
     return items
 
 
+def _is_current(url_name: str, match) -> bool:
+    namespace, _sep, name = url_name.rpartition(":")
+    return match.namespace == namespace if namespace else match.view_name == name
+
+
 def navigation(request):
-    if not getattr(request, "user", None) or not request.user.is_authenticated:
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
         return {}
-    current = request.resolver_match.namespace or request.resolver_match.url_name if request.resolver_match else ""
-    return {"nav_items": navigation_items(), "nav_current": current}
+    items = navigation_items(user)
+    match = request.resolver_match
+    current = next((item["key"] for item in items if match and _is_current(item["url_name"], match)), "")
+    return {"nav_items": items, "nav_current": current}
