@@ -197,7 +197,8 @@ class AttachForm(forms.Form):
 
     lead = LeadChoiceField(label=_("Lead"), queryset=Lead.objects.none(), required=False,
                            empty_label=_("— a new lead —"))
-    client = forms.ModelChoiceField(label=_("Client of the new lead"), queryset=Client.objects.none(), required=False)
+    client = forms.ModelChoiceField(label=_("Client of the new lead"), queryset=Client.objects.none(), required=False,
+                                    empty_label=_("— choose a client —"))
     token = forms.UUIDField(widget=forms.HiddenInput)
     then = forms.ChoiceField(choices=[("attach", "attach"), ("book", "book")], required=False, widget=forms.HiddenInput)
 
