@@ -10,7 +10,8 @@ from tests.crm.factories import PASSWORD, LeadFactory, UserFactory
 from tests.integrations.samo.servers import fake_samo  # noqa: F401  (a fixture)
 from tours.models import OfferSnapshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True),
+              pytest.mark.usefixtures("fake_samo")]
 
 SCREENSHOTS = "/tmp/crystalbay-screens"
 
@@ -32,7 +33,7 @@ def log_in(page, base_url: str, username: str, next_path: str):
     page.wait_for_url(f"{base_url}{next_path}")
 
 
-def test_search_expand_attach_to_a_lead_see_the_timeline_book_and_see_the_order(live_server, new_page, fake_samo):
+def test_search_expand_attach_to_a_lead_see_the_timeline_book_and_see_the_order(live_server, new_page):
     agent = UserFactory(username="aigerim", first_name="Айгерим", last_name="Сейтова", role="agent")
     lead = LeadFactory(assignee=agent, client__full_name="Айдана Бекова")
     page = new_page()
@@ -93,7 +94,7 @@ def test_search_expand_attach_to_a_lead_see_the_timeline_book_and_see_the_order(
     assert f"/admin/crm/order/{order.pk}/change/" in page.url
 
 
-def test_the_console_runs_an_action_and_shows_the_masked_request(live_server, new_page, fake_samo):
+def test_the_console_runs_an_action_and_shows_the_masked_request(live_server, new_page):
     UserFactory(username="root-admin", first_name="Ерлан", last_name="Жаксылыков", role="admin")
     page = new_page()
     log_in(page, live_server.url, "root-admin", "/tours/console/")
