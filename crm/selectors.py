@@ -29,13 +29,52 @@ TIMELINE_PAGE_SIZE = 20
 UPCOMING_TASKS_LIMIT = 50
 NOTIFICATIONS_LIMIT = 30
 
-# What a card shows; everything else of the lead stays in the database.
-CARD_FIELDS = (
-    "pk", "client_id", "pipeline_id", "stage_id", "position", "assignee_id", "source", "destination_country",
-    "destination_resort", "date_from", "date_to", "nights_from", "nights_to", "adults", "children", "budget",
-    "budget_currency", "sla_due_at", "ai_score", "version", "client__full_name", "client__phone",
-    "assignee__first_name", "assignee__last_name", "assignee__username",
+# What a card shows, read as plain values: a board holds hundreds of cards, and
+# building model instances for them (lead, client, agent) cost more than the SQL.
+CARD_VALUES = (
+    "pk", "stage_id", "position", "version", "source", "destination_country", "destination_resort", "date_from",
+    "date_to", "nights_from", "nights_to", "adults", "children", "budget", "budget_currency", "sla_due_at",
+    "ai_score", "assignee_id", "client__full_name", "assignee__first_name", "assignee__last_name",
+    "assignee__username",
 )
+
+
+@dataclass(slots=True)
+class Card:
+    """One lead as its board card shows it."""
+
+    pk: int
+    stage_id: int
+    position: float
+    version: int
+    source: str
+    destination_country: str
+    destination_resort: str
+    date_from: dt.date | None
+    date_to: dt.date | None
+    nights_from: int | None
+    nights_to: int | None
+    adults: int
+    children: int
+    budget: Decimal | None
+    budget_currency: str
+    sla_due_at: dt.datetime | None
+    ai_score: int | None
+    assignee_id: int | None
+    client_name: str
+    assignee_first_name: str | None
+    assignee_last_name: str | None
+    assignee_username: str | None
+    tags: list[Tag] = field(default_factory=list)
+
+    @property
+    def assignee_name(self) -> str:
+        full = f"{self.assignee_first_name or ''} {self.assignee_last_name or ''}".strip()
+        return full or self.assignee_username or ""
+
+    @property
+    def assignee_initials(self) -> str:
+        return f"{(self.assignee_first_name or self.assignee_username or '')[:1]}{(self.assignee_last_name or '')[:1]}".upper()
 
 
 @dataclass(frozen=True)
@@ -108,7 +147,7 @@ class Column:
     stage: Stage
     count: int = 0
     budget_kzt: Decimal = Decimal("0")
-    cards: list[Lead] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
     has_more: bool = False
 
     @property
@@ -135,12 +174,31 @@ def board_leads(*, user, pipeline: Pipeline, filters: BoardFilters) -> QuerySet:
 
 
 def _cards(leads: QuerySet) -> QuerySet:
-    return leads.select_related("client", "assignee").only(*CARD_FIELDS).order_by("position", "pk")
+    return leads.order_by("position", "pk").values_list(*CARD_VALUES)
 
 
-def prefetch_tags(cards: list[Lead]) -> list[Lead]:
-    prefetch_related_objects(cards, Prefetch("tags", queryset=Tag.objects.order_by("name")))
+def _as_cards(rows) -> list[Card]:
+    """Cards from value rows, with their tags (one query for all of them)."""
+    cards = [Card(*row) for row in rows]
+    by_pk = {card.pk: card for card in cards}
+    if by_pk:
+        links = Lead.tags.through.objects.filter(lead_id__in=by_pk).select_related("tag").order_by("tag__name")
+        for link in links:
+            by_pk[link.lead_id].tags.append(link.tag)
     return cards
+
+
+def prefetch_tags(leads: list[Lead]) -> list[Lead]:
+    prefetch_related_objects(leads, Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    return leads
+
+
+def board_card(*, user, pk: int) -> Card:
+    """One card as the board shows it (after a move), or 404."""
+    rows = list(_cards(access.visible_to(user, Lead.objects.filter(pk=pk))))
+    if not rows:
+        raise Http404("No lead")
+    return _as_cards(rows)[0]
 
 
 def board_columns(*, user, pipeline: Pipeline, filters: BoardFilters,
@@ -164,7 +222,7 @@ def board_columns(*, user, pipeline: Pipeline, filters: BoardFilters,
     heads = [_cards(leads.filter(stage=stage))[:BOARD_PAGE_SIZE] for stage in stages if columns[stage.pk].count]
     if heads:
         cards = list(heads[0].union(*heads[1:], all=True)) if len(heads) > 1 else list(heads[0])
-        for card in prefetch_tags(cards):
+        for card in _as_cards(cards):
             columns[card.stage_id].cards.append(card)
         for column in columns.values():
             column.cards.sort(key=lambda card: (card.position, card.pk))
@@ -179,8 +237,8 @@ def column_page(*, user, stage: Stage, filters: BoardFilters, after: str = "") -
     position, _sep, pk = after.partition(":")
     with contextlib.suppress(ValueError):
         leads = leads.filter(Q(position__gt=float(position)) | Q(position=float(position), pk__gt=int(pk)))
-    cards = list(_cards(leads)[: BOARD_PAGE_SIZE + 1])
-    column.cards, column.has_more = prefetch_tags(cards[:BOARD_PAGE_SIZE]), len(cards) > BOARD_PAGE_SIZE
+    rows = list(_cards(leads)[: BOARD_PAGE_SIZE + 1])
+    column.cards, column.has_more = _as_cards(rows[:BOARD_PAGE_SIZE]), len(rows) > BOARD_PAGE_SIZE
     return column
 
 

@@ -185,8 +185,7 @@ def lead_move(request, pk: int):
 
 
 def _card_context(request, lead, filters):
-    selectors.prefetch_tags([lead])
-    return {"lead": lead, "card_oob": True, "filter_query": filters.as_query(), "may_change": _may_work(request.user),
+    return {"lead": selectors.board_card(user=request.user, pk=lead.pk), "card_oob": True, "filter_query": filters.as_query(), "may_change": _may_work(request.user),
             "stages": selectors.pipeline_stages(lead.pipeline)}
 
 
