@@ -8,7 +8,7 @@ from decimal import Decimal
 from integrations.samo import actions, records
 from integrations.samo.actions import direction_params
 from tours.models import KztRate, RateSource
-from tours.services.cache import Fetched, samo_fetch
+from tours.services.cache import Fetched, samo_fetch, samo_fetch_many
 
 
 def departure_cities() -> tuple[list[records.RefItem], Fetched]:
@@ -46,8 +46,8 @@ class DirectionOptions:
 
 def direction_options(*, town_from: int, state: int) -> DirectionOptions:
     params = direction_params(town_from, state)
-    fetched = {action: samo_fetch(action, params)
-               for action in (actions.TOWNS, actions.HOTELS, actions.MEALS, actions.STARS, actions.CURRENCIES)}
+    wanted = (actions.TOWNS, actions.HOTELS, actions.MEALS, actions.STARS, actions.CURRENCIES)
+    fetched = dict(zip(wanted, samo_fetch_many([(action, params) for action in wanted]), strict=True))
     return DirectionOptions(
         resorts=records.parse_ref_items(fetched[actions.TOWNS].payload),
         hotels=sorted(records.parse_hotels(fetched[actions.HOTELS].payload), key=lambda h: (-(h.stars or 0), h.name)),
