@@ -368,9 +368,13 @@ def lead_travel(request, pk: int):
         except PermissionDenied as exc:
             return _refuse(request, exc, redirect_to=reverse("leads:detail", args=[pk]))
         except ValidationError as exc:
-            if exc.code == "stale":
-                form = TravelForm(instance=selectors.lead_for_user(user=request.user, pk=pk))
-            form.add_error(None, exc)
+            if exc.code != "stale":
+                form.add_error(None, exc)
+            else:
+                # Show what the lead is now, with the reason the edit was not saved.
+                lead = selectors.lead_for_user(user=request.user, pk=pk)
+                context = {**_lead_context(request, lead), "travel_error": _error_message(exc)}
+                form = TravelForm(instance=lead)
         else:
             if not request.htmx:
                 messages.success(request, _("Saved."))
