@@ -43,10 +43,12 @@ from crm.models import (
     Client,
     Lead,
     LeadStageChange,
+    Notification,
     Order,
     OrderLog,
     OrderStatus,
     Pipeline,
+    SlaBreach,
     Stage,
     Tag,
     Task,
@@ -418,6 +420,26 @@ class LeadStageChangeAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelA
     fields = ["lead", "from_stage", "to_stage", "changed_by", "changed_at", "note"]
 
 
+@admin.register(SlaBreach)
+class SlaBreachAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelAdmin):
+    """Leads that stayed in a stage past its SLA, as the periodic check recorded
+    them (one row per stay): read here and in analytics, never edited."""
+
+    list_display = [
+        "due_at", "lead", "stage_badge", person_column("assignee", gettext_lazy("assignee at the time")),
+        "stage_entered_at", "detected_at",
+    ]
+    list_filter = ["stage__pipeline", "stage", ("assignee", admin.RelatedOnlyFieldListFilter), "due_at"]
+    list_select_related = ["lead__client", "stage", "assignee"]
+    search_fields = ["=lead__id", "lead__client__full_name"]
+    date_hierarchy = "due_at"
+    fields = ["lead", "stage", "assignee", "stage_entered_at", "due_at", "detected_at"]
+
+    @admin.display(description=gettext_lazy("stage"), ordering="stage__position")
+    def stage_badge(self, breach):
+        return badge(breach.stage.label, breach.stage.color)
+
+
 # --- Timeline and tasks ---------------------------------------------------------------
 
 
@@ -498,6 +520,50 @@ class TaskAdmin(RowAccessAdminMixin, admin.ModelAdmin):
         if obj.lead_id and not obj.client_id:
             obj.client_id = obj.lead.client_id
         super().save_model(request, obj, form, change)
+
+
+class NotificationReadFilter(admin.SimpleListFilter):
+    title = gettext_lazy("read")
+    parameter_name = "read"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("Unread")), ("yes", _("Read"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("no", "yes"):
+            return queryset.filter(read_at__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelAdmin):
+    """What the system told whom (task reminders, SLA breaches), whether they read
+    it, and whether the e-mail went out: a log, written by the jobs only."""
+
+    list_display = [
+        "created_at", person_column("user", gettext_lazy("user")), "kind", "excerpt", "lead", "is_read", "emailed",
+    ]
+    list_filter = ["kind", NotificationReadFilter, ("user", admin.RelatedOnlyFieldListFilter), "created_at"]
+    list_select_related = ["user", "lead__client"]
+    search_fields = ["text", "=lead__id", "user__username", "user__last_name"]
+    date_hierarchy = "created_at"
+    fields = ["user", "kind", "text", "lead", "task", "sla_breach", "created_at", "read_at", "email_sent_at",
+              "email_attempts", "email_error"]
+
+    @admin.display(description=gettext_lazy("text"))
+    def excerpt(self, notification):
+        return notification.text[:100]
+
+    @admin.display(description=gettext_lazy("read"), boolean=True, ordering="read_at")
+    def is_read(self, notification):
+        return notification.read_at is not None
+
+    @admin.display(description=gettext_lazy("e-mailed"), boolean=True, ordering="email_sent_at")
+    def emailed(self, notification):
+        """Sent, failed (tried and not sent) or never tried (no mail for it)."""
+        if notification.email_sent_at is not None:
+            return True
+        return False if notification.email_attempts else None
 
 
 # --- Orders --------------------------------------------------------------------------

@@ -135,3 +135,25 @@ class OrderLogFactory(factory.django.DjangoModelFactory):
     order = factory.SubFactory(OrderFactory)
     from_status = ""
     to_status = OrderStatus.NEW
+
+
+class SlaBreachFactory(factory.django.DjangoModelFactory):
+    """A lead left two hours past a two-hour SLA, as the periodic check records it."""
+
+    class Meta:
+        model = "crm.SlaBreach"
+
+    lead = factory.SubFactory(LeadFactory)
+    stage = factory.LazyAttribute(lambda breach: breach.lead.stage)
+    assignee = factory.LazyAttribute(lambda breach: breach.lead.assignee)
+    stage_entered_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=4))
+    due_at = factory.LazyAttribute(lambda breach: breach.stage_entered_at + dt.timedelta(hours=2))
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.Notification"
+
+    user = factory.SubFactory(UserFactory)
+    kind = "task_reminder"
+    text = "Задача к сроку: перезвонить клиенту"
