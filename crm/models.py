@@ -532,6 +532,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         TASK_REMINDER = "task_reminder", _("Task reminder")
         SLA_BREACH = "sla_breach", _("SLA breach")
+        NEW_MESSAGE = "new_message", _("New message")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("user"),
@@ -607,3 +608,40 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return str(self.token)
+
+
+class MergeSuggestion(models.Model):
+    """Two client records that turned out to be one person (a messenger id on one,
+    the same phone or e-mail on the other), for a person to merge or dismiss.
+    One row per pair, whichever way round it was found."""
+
+    access_owner_field = "client__owner"
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        MERGED = "merged", _("Merged")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+", verbose_name=_("client"))
+    other = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+", verbose_name=_("the same person?"))
+    reason = models.CharField(_("why"), max_length=300)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("found"), default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("merge suggestion")
+        verbose_name_plural = _("merge suggestions")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "other"], name="merge_suggestion_pair_unique"),
+            models.CheckConstraint(condition=Q(client__lt=F("other")), name="merge_suggestion_pair_ordered"),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="merge_suggestion_open_idx")]
+
+    def __str__(self):
+        return f"{self.client} ≟ {self.other}"

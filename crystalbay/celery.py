@@ -22,3 +22,6 @@ app.conf.beat_schedule.update({
     "tours-samo-preload-prices": {"task": "tours.samo_preload", "schedule": crontab(minute=37),
                                   "kwargs": {"prices": True}},
 })
+
+# messaging: hand over again inbound messages whose processing was lost (idempotent).
+app.conf.beat_schedule["messaging-inbound-sweep"] = {"task": "messaging.inbound_sweep", "schedule": 300.0}

@@ -38,4 +38,14 @@ def navigation(request):
     items = navigation_items(user)
     match = request.resolver_match
     current = next((item["key"] for item in items if match and _is_current(item["url_name"], match)), "")
-    return {"nav_items": items, "nav_current": current}
+    context = {"nav_items": items, "nav_current": current}
+    if any(item["key"] == "inbox" for item in items):
+        from messaging.selectors import unread_total
+
+        # A callable: the template asks for the count only where it draws the badge.
+        context["inbox_unread"] = lambda: unread_total(user)
+    if any(item["key"] == "my_day" for item in items):
+        from crm.selectors import notifications_unread_count
+
+        context["notifications_unread"] = lambda: notifications_unread_count(user=user)
+    return context

@@ -258,3 +258,37 @@ LEADS_ROUND_ROBIN = env.bool("LEADS_ROUND_ROBIN", default=False)
 TASK_REMINDER_MINUTES = env.int("TASK_REMINDER_MINUTES", default=15)
 # The public address of this site, for links in e-mails (e.g. https://crm.example.kz).
 SITE_URL = env.str("SITE_URL", default="")
+
+# --- Messaging inbox (messaging app: webhooks, sending) ------------------------
+
+# Outgoing provider calls (Telegram, WhatsApp Cloud, Wazzup24): seconds to connect
+# and to wait for an answer; transient failures retry in the Celery task.
+MESSAGING_CONNECT_TIMEOUT = env.float("MESSAGING_CONNECT_TIMEOUT", default=5.0)
+MESSAGING_READ_TIMEOUT = env.float("MESSAGING_READ_TIMEOUT", default=20.0)
+# How often a reply is tried again after a transient failure (5xx, 429, no connection),
+# waiting MESSAGING_RETRY_BACKOFF seconds the first time, doubling, with jitter.
+MESSAGING_SEND_RETRIES = env.int("MESSAGING_SEND_RETRIES", default=5)
+MESSAGING_RETRY_BACKOFF = env.float("MESSAGING_RETRY_BACKOFF", default=10.0)
+# Which Wazzup24 channel replies go out through (a channel id from Wazzup's settings);
+# without it a reply uses the channel the client's last message came in on.
+WAZZUP_CHANNEL_ID = env.str("WAZZUP_CHANNEL_ID", default="")
+# Outgoing e-mail through SendGrid's v3 API (django-sendgrid-v5) when the key is set;
+# otherwise through EMAIL_URL. SENDGRID_API_URL points it at a local server in tests.
+SENDGRID_API_KEY = env.str("SENDGRID_API_KEY", default="")
+SENDGRID_API_URL = env.str("SENDGRID_API_URL", default="https://api.sendgrid.com")
+if SENDGRID_API_KEY:
+    EMAIL_BACKEND = "sendgrid_backend.SendgridBackend"
+    SENDGRID_HOST_URL = SENDGRID_API_URL
+    SENDGRID_SANDBOX_MODE_IN_DEBUG = False
+    SENDGRID_TRACK_CLICKS_HTML = SENDGRID_TRACK_CLICKS_PLAIN = SENDGRID_TRACK_EMAIL_OPENS = False
+# The address inbound mail is sent to (what replies come from); DEFAULT_FROM_EMAIL otherwise.
+INBOX_EMAIL_FROM = env.str("INBOX_EMAIL_FROM", default="")
+# How often an open inbox thread asks for new messages, in seconds.
+INBOX_POLL_SECONDS = env.int("INBOX_POLL_SECONDS", default=3)
+
+# --- Analytics (analytics app; the model client is integrations/openai) -------
+
+# Seconds to wait for the model's answer; the summary task tries transient
+# failures (no connection, timeout, 429, 5xx) again this many times, backing off.
+OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
+ANALYTICS_SUMMARY_RETRIES = env.int("ANALYTICS_SUMMARY_RETRIES", default=3)

@@ -5,6 +5,8 @@ from django.urls import include, path
 from crm.urls import my_day_urlpatterns
 from crystalbay import views
 from integrations import views as integration_views
+from messaging.urls import api_urlpatterns as messaging_api_urlpatterns
+from messaging.urls import webhook_urlpatterns
 from tours.api import TourSearchAPIView
 
 urlpatterns = [
@@ -14,6 +16,9 @@ urlpatterns = [
     path("leads/", include("crm.urls")),
     path("my-day/", include(my_day_urlpatterns)),
     path("tours/", include("tours.urls")),
+    path("inbox/", include("messaging.urls")),
+    path("webhooks/", include(webhook_urlpatterns)),
+    path("api/v1/", include(messaging_api_urlpatterns)),
     path("api/v1/tours/search/", TourSearchAPIView.as_view(), name="api-tours-search"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -42,6 +42,9 @@ class Conversation(models.Model):
     status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.OPEN)
     unread_count = models.PositiveIntegerField(_("unread"), default=0)
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
+    preview = models.CharField(_("last message"), max_length=200, blank=True)
+    # Wazzup24 answers through the channel (a connected phone or bot) the chat came in on.
+    wazzup_channel_id = models.CharField(_("Wazzup24 channel"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -52,6 +55,7 @@ class Conversation(models.Model):
         indexes = [
             models.Index(fields=["assignee", "status", "-last_message_at"], name="conversation_inbox_idx"),
             models.Index(fields=["-last_message_at"], name="conversation_recent_idx"),
+            models.Index(fields=["unread_count"], condition=Q(unread_count__gt=0), name="conversation_unread_idx"),
         ]
 
     def __str__(self):
@@ -71,6 +75,7 @@ class Message(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
         QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         DELIVERED = "delivered", _("Delivered")
         READ = "read", _("Read")
@@ -89,6 +94,8 @@ class Message(models.Model):
     crm_id = models.UUIDField(_("our message id"), default=uuid.uuid4, unique=True, editable=False)
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     sender_name = models.CharField(_("sender"), max_length=200, blank=True)
+    # Who wrote, by the identifiers the provider gave (Telegram id, WhatsApp id, phone, e-mail): for matching.
+    sender_ids = models.JSONField(_("sender's identifiers"), default=dict, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("sent by"),
@@ -100,6 +107,11 @@ class Message(models.Model):
     raw = models.JSONField(_("raw payload"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # An inbound message waits for matching (client, lead, timeline) until a worker has
+    # done it; the flag lets a periodic sweep find what a lost task left behind.
+    needs_processing = models.BooleanField(_("awaiting processing"), default=False)
+    send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
+    send_started_at = models.DateTimeField(_("last send attempt"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -111,7 +123,10 @@ class Message(models.Model):
                 condition=Q(direction="out") | Q(message_id__isnull=False), name="message_incoming_has_provider_id"
             ),
         ]
-        indexes = [models.Index(fields=["conversation", "created_at"], name="message_thread_idx")]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="message_thread_idx"),
+            models.Index(fields=["created_at"], condition=Q(needs_processing=True), name="message_pending_idx"),
+        ]
 
     def __str__(self):
         return f"{self.get_direction_display()}: {self.text[:60]}"

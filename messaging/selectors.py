@@ -1,0 +1,103 @@
+"""Reads of the inbox. Every queryset starts from ``crm.access.visible_to`` (the
+rule of leads: agents see their own and unassigned conversations, managers,
+admins and accountants all), and each page is a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet, Sum
+
+from crm import access
+from crm.models import MergeSuggestion
+from messaging.models import Conversation, Message, Platform
+
+LIST_PAGE_SIZE = 50
+THREAD_PAGE_SIZE = 100
+SCOPES = ("mine", "unassigned", "all")
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    scope: str = "all"
+    platform: str = ""
+    unread: bool = False
+    status: str = "open"
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, query, *, user) -> "InboxFilters":
+        scope = query.get("scope", "")
+        if scope not in SCOPES:
+            scope = "mine" if access.is_agent(user) and not access.can_read_all(user) else "all"
+        platform = query.get("platform", "")
+        status = query.get("status", "open")
+        return cls(
+            scope=scope, platform=platform if platform in Platform.values else "",
+            unread=query.get("unread") in ("1", "on", "true"),
+            status=status if status in (*Conversation.Status.values, "any") else "open",
+            q=" ".join(query.get("q", "").split())[:100],
+        )
+
+    def as_query(self) -> dict:
+        return {key: value for key, value in (("scope", self.scope), ("platform", self.platform),
+                                              ("unread", "1" if self.unread else ""), ("status", self.status),
+                                              ("q", self.q)) if value}
+
+
+def conversations_visible(user) -> QuerySet:
+    return access.visible_to(user, Conversation.objects.all())
+
+
+def conversation_list(*, user, filters: InboxFilters, limit: int = LIST_PAGE_SIZE) -> list[Conversation]:
+    rows = conversations_visible(user)
+    if filters.scope == "mine":
+        rows = rows.filter(assignee=user)
+    elif filters.scope == "unassigned":
+        rows = rows.filter(assignee__isnull=True)
+    if filters.platform:
+        rows = rows.filter(platform=filters.platform)
+    if filters.unread:
+        rows = rows.filter(unread_count__gt=0)
+    if filters.status != "any":
+        rows = rows.filter(status=filters.status)
+    if filters.q:
+        rows = rows.filter(
+            Q(title__icontains=filters.q) | Q(chat_id__icontains=filters.q) | Q(client__full_name__icontains=filters.q)
+            | Q(client__phone__icontains=filters.q) | Q(client__email__icontains=filters.q)
+            | Q(preview__icontains=filters.q)
+        )
+    return list(rows.select_related("client", "assignee").order_by("-last_message_at", "-pk")[:limit])
+
+
+def conversation_for_user(*, user, pk: int) -> Conversation:
+    """The conversation the user may see, or 404."""
+    return access.get_visible_or_404(
+        user, Conversation.objects.select_related("client", "lead__stage", "assignee"), pk=pk)
+
+
+def thread_messages(*, conversation: Conversation, after: int | None = None) -> list[Message]:
+    """The latest messages of a thread, oldest first (or only those after the id ``after``)."""
+    messages = conversation.messages.select_related("author")
+    if after is not None:
+        return list(messages.filter(pk__gt=after).order_by("pk")[:THREAD_PAGE_SIZE])
+    latest = list(messages.order_by("-created_at", "-pk")[:THREAD_PAGE_SIZE])
+    latest.reverse()
+    return latest
+
+
+def unread_total(user) -> int:
+    """Unread messages in the conversations the user works (their own and
+    unassigned ones), for the navigation badge; one indexed query."""
+    rows = conversations_visible(user).filter(unread_count__gt=0)
+    if access.can_read_all(user) and not access.is_supervisor(user):
+        return 0
+    if access.is_agent(user) and not access.is_supervisor(user):
+        rows = rows.filter(Q(assignee=user) | Q(assignee__isnull=True))
+    return rows.aggregate(total=Sum("unread_count"))["total"] or 0
+
+
+def merge_suggestions_for(conversation: Conversation) -> list[MergeSuggestion]:
+    if conversation.client_id is None:
+        return []
+    return list(MergeSuggestion.objects.filter(
+        Q(client_id=conversation.client_id) | Q(other_id=conversation.client_id), status=MergeSuggestion.Status.OPEN,
+    ).select_related("client", "other")[:5])

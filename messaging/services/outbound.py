@@ -1,0 +1,207 @@
+"""Replying: a reply is stored first (queued) and sent by a Celery task through
+the provider of its conversation.
+
+- ``reply_create`` takes the reply's own id (``crm_id``) from the form or the
+  API: the same id twice (a double click, a resent request) finds the first
+  reply instead of making a second.
+- ``message_send`` claims the message with a conditional update (queued →
+  sending), so two runs of the task send once. A transient failure (no
+  connection, 429, 5xx) puts it back in the queue for the task to try again with
+  backoff; anything else — or the last try — marks it failed with the reason,
+  which the thread shows with a retry button (``message_retry``).
+- Wazzup gets our id as ``crmMessageId`` and refuses a repeat, so a send whose
+  answer was lost is simply tried again. Telegram, WhatsApp and mail have no
+  such key: a send that got no answer may have gone out, so it is marked failed
+  for a person to check rather than sent twice.
+"""
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm import access
+from crm.models import ActivityKind
+from crm.services.timeline import activity_record
+from integrations.email.client import email_send
+from integrations.http import ProviderError
+from integrations.telegram import client as telegram
+from integrations.wazzup import client as wazzup
+from integrations.wazzup.inbound import split_chat_key
+from integrations.whatsapp import client as whatsapp
+from messaging.models import Conversation, Message, Platform
+from messaging.services.inbound import preview_of, timeline_text
+
+logger = logging.getLogger(__name__)
+MAX_LENGTH = 4096
+# A send still "sending" this long after it started was cut off (a worker died).
+STALE_SENDING = dt.timedelta(minutes=10)
+IDEMPOTENT_PLATFORMS = {Platform.WAZZUP}
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    status: str
+    retry_in: float | None = None
+
+
+def may_reply(user, conversation: Conversation) -> bool:
+    return (access.is_agent(user) or access.is_supervisor(user)) and access.can_change(user, conversation)
+
+
+def _author_name(user) -> str:
+    return (user.get_full_name() or user.get_username())[:200]
+
+
+@transaction.atomic
+def reply_create(*, conversation: Conversation, user, text: str, crm_id: uuid.UUID | None = None
+                 ) -> tuple[Message, bool]:
+    """Store a reply (queued) and hand it to the sending task after commit.
+    Returns (the reply, created now)."""
+    if not may_reply(user, conversation):
+        raise PermissionDenied(_("You may not reply in this conversation."))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Write the reply first."), code="empty")
+    if len(text) > MAX_LENGTH:
+        raise ValidationError(_("A reply can be at most %(max)d characters long."), params={"max": MAX_LENGTH},
+                              code="too_long")
+    crm_id = crm_id or uuid.uuid4()
+    message = Message(conversation=conversation, platform=conversation.platform, chat_id=conversation.chat_id,
+                      crm_id=crm_id, direction=Message.Direction.OUT, author=user, sender_name=_author_name(user),
+                      text=text, status=Message.Status.QUEUED)
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        earlier = Message.objects.filter(crm_id=crm_id, conversation=conversation, author=user).first()
+        if earlier is None:
+            raise
+        return earlier, False
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message_at=message.created_at, preview=preview_of(text, []), unread_count=0,
+        status=Conversation.Status.OPEN,
+    )
+    if conversation.client_id:
+        activity_record(client=conversation.client, lead=conversation.lead, kind=ActivityKind.MESSAGE, author=user,
+                        text=timeline_text(message),
+                        data={"message": message.pk, "conversation": conversation.pk, "direction": "out",
+                              "platform": message.platform})
+    _queue(message.pk)
+    return message, True
+
+
+def _queue(message_id: int) -> None:
+    from messaging.tasks import message_send_task
+
+    transaction.on_commit(lambda: message_send_task.delay(message_id))
+
+
+@transaction.atomic
+def message_retry(*, message: Message, user) -> bool:
+    """Send a failed reply again (the retry button); False when it is not failed (any more)."""
+    if not may_reply(user, message.conversation):
+        raise PermissionDenied(_("You may not reply in this conversation."))
+    again = Message.objects.filter(pk=message.pk, direction=Message.Direction.OUT,
+                                   status=Message.Status.FAILED).update(status=Message.Status.QUEUED, error="")
+    if again:
+        _queue(message.pk)
+    return bool(again)
+
+
+def _claim(message_id: int) -> tuple[Message | None, bool]:
+    """Take a queued reply for sending (queued → sending); or one left "sending" by a
+    worker that died (then the second value is True)."""
+    now = timezone.now()
+    mine = Message.objects.filter(pk=message_id, direction=Message.Direction.OUT)
+    changes = {"status": Message.Status.SENDING, "send_attempts": F("send_attempts") + 1, "send_started_at": now}
+    if mine.filter(status=Message.Status.QUEUED).update(**changes):
+        interrupted = False
+    elif mine.filter(status=Message.Status.SENDING, send_started_at__lt=now - STALE_SENDING).update(**changes):
+        interrupted = True
+    else:
+        return None, False
+    return Message.objects.select_related("conversation__client").get(pk=message_id), interrupted
+
+
+def _email_thread(conversation: Conversation) -> tuple[str, str]:
+    last = (conversation.messages.filter(direction=Message.Direction.IN).order_by("-created_at", "-pk")
+            .values("message_id", "raw").first()) or {"message_id": "", "raw": {}}
+    subject = (last["raw"] or {}).get("subject", "") or _("Your request")
+    subject = subject if subject.lower().startswith("re:") else f"Re: {subject}"
+    in_reply_to = last["message_id"] if last["message_id"] and not last["message_id"].startswith("sha256:") else ""
+    return subject, in_reply_to
+
+
+def _deliver(message: Message) -> str | None:
+    """Send through the conversation's provider; the provider's id of the sent message."""
+    conversation = message.conversation
+    if conversation.platform == Platform.TELEGRAM:
+        return telegram.send_message(chat_id=conversation.chat_id, text=message.text)
+    if conversation.platform == Platform.WHATSAPP:
+        return whatsapp.send_text(to=conversation.chat_id, text=message.text)
+    if conversation.platform == Platform.WAZZUP:
+        chat_type, chat_id = split_chat_key(conversation.chat_id)
+        channel = conversation.wazzup_channel_id or settings.WAZZUP_CHANNEL_ID
+        return wazzup.send_text(channel_id=channel, chat_type=chat_type, chat_id=chat_id, text=message.text,
+                                crm_message_id=str(message.crm_id))
+    address = conversation.chat_id if "@" in conversation.chat_id else (
+        conversation.client.email if conversation.client else "")
+    if not address:
+        raise ProviderError(_("This conversation has no e-mail address to answer to."), service="email")
+    subject, in_reply_to = _email_thread(conversation)
+    return email_send(to=address, subject=subject, body=message.text, in_reply_to=in_reply_to,
+                      message_id=f"{message.crm_id}@{settings.DEFAULT_FROM_EMAIL.rsplit('@', 1)[-1].strip('> ')}")
+
+
+def _fail(message_id: int, reason: str) -> SendOutcome:
+    Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(
+        status=Message.Status.FAILED, error=reason[:2000])
+    return SendOutcome(Message.Status.FAILED)
+
+
+def backoff(attempt: int) -> float:
+    return settings.MESSAGING_RETRY_BACKOFF * 2 ** attempt
+
+
+def message_send(*, message_id: int, last_try: bool = False, attempt: int = 0) -> SendOutcome:
+    """Send one queued reply (see the module's rules). ``last_try``: a transient
+    failure now marks it failed instead of queueing it again."""
+    message, interrupted = _claim(message_id)
+    if message is None:
+        return SendOutcome("skipped")
+    if interrupted and message.platform not in IDEMPOTENT_PLATFORMS:
+        return _fail(message_id, _("Sending was interrupted; the message may not have gone out. Check, then retry."))
+    try:
+        provider_id = _deliver(message)
+    except ProviderError as exc:
+        reason = str(exc) if not exc.status_code else f"HTTP {exc.status_code}: {exc}"
+        uncertain = exc.maybe_done and message.platform not in IDEMPOTENT_PLATFORMS
+        if uncertain:
+            return _fail(message_id, _("No answer from the provider: the message may have gone out. Check, then "
+                                       "retry. (%(reason)s)") % {"reason": reason})
+        if exc.transient and not last_try:
+            Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(
+                status=Message.Status.QUEUED, error=reason[:2000])
+            return SendOutcome(Message.Status.QUEUED, retry_in=max(exc.retry_after or 0, backoff(attempt)))
+        return _fail(message_id, reason)
+    except Exception as exc:
+        logger.exception("Sending message %s failed", message_id)
+        return _fail(message_id, f"{type(exc).__name__}: {exc}")
+    changes = {"status": Message.Status.SENT, "sent_at": timezone.now(), "error": ""}
+    if provider_id:
+        changes["message_id"] = provider_id[:255]
+    try:
+        Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(**changes)
+    except IntegrityError:
+        # The provider's id is already stored (a receipt or an echo got here first).
+        changes.pop("message_id")
+        Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(**changes)
+    return SendOutcome(Message.Status.SENT)

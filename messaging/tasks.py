@@ -1,0 +1,44 @@
+"""Background jobs of the inbox. Thin: each takes ids and calls one service;
+the schedule of the sweep is in ``crystalbay/celery.py``."""
+
+import logging
+import random
+
+from celery import shared_task
+from django.conf import settings
+
+from messaging.services.inbound import inbound_process, inbound_sweep
+from messaging.services.outbound import message_send
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="messaging.inbound_process")
+def inbound_process_task(message_id: int) -> bool:
+    """Match, link and record one stored inbound message (once, however often it runs).
+    A failure leaves the message waiting, for the sweep to queue again."""
+    return inbound_process(message_id=message_id)
+
+
+@shared_task(name="messaging.inbound_sweep")
+def inbound_sweep_task() -> int:
+    """Queue again the stored messages whose processing was lost (a broker outage, a failure)."""
+    pending = inbound_sweep()
+    for message_id in pending:
+        inbound_process_task.delay(message_id)
+    if pending:
+        logger.warning("Re-queued %d inbound messages left unprocessed", len(pending))
+    return len(pending)
+
+
+@shared_task(bind=True, name="messaging.message_send")
+def message_send_task(self, message_id: int) -> str:
+    """Send one reply; a transient failure comes back with exponential backoff and
+    jitter, at most ``MESSAGING_SEND_RETRIES`` times."""
+    retries = self.request.retries or 0
+    outcome = message_send(message_id=message_id, last_try=retries >= settings.MESSAGING_SEND_RETRIES,
+                           attempt=retries)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in * random.uniform(0.8, 1.2),
+                         max_retries=settings.MESSAGING_SEND_RETRIES)
+    return outcome.status

@@ -1,0 +1,34 @@
+"""The inbox (``messaging:``), the provider webhooks (``webhooks:``) and the
+conversation API, each plugged in by ``crystalbay/urls.py``."""
+
+from django.urls import path
+
+from messaging import api, views, webhooks
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("list/", views.conversation_list, name="list"),
+    path("unread/", views.unread_badge, name="unread"),
+    path("<int:pk>/", views.conversation_detail, name="conversation"),
+    path("<int:pk>/messages/", views.thread_poll, name="poll"),
+    path("<int:pk>/reply/", views.reply, name="reply"),
+    path("<int:pk>/assign/", views.assign, name="assign"),
+    path("<int:pk>/status/", views.set_status, name="status"),
+    path("messages/<int:pk>/retry/", views.retry, name="retry"),
+]
+
+webhook_urlpatterns = (
+    [
+        path("telegram/", webhooks.telegram, name="telegram"),
+        path("whatsapp/", webhooks.whatsapp, name="whatsapp"),
+        path("wazzup/", webhooks.wazzup, name="wazzup"),
+        path("email/", webhooks.email, name="email"),
+    ],
+    "webhooks",
+)
+
+api_urlpatterns = [
+    path("conversations/<int:pk>/messages", api.ConversationMessagesAPIView.as_view(), name="api-conversation-messages"),
+]

@@ -1,0 +1,249 @@
+"""The inbox pages. Thin: each view parses input, asks the selectors (which start
+from ``crm.access``) and calls one service. With htmx a view answers with the
+part that changed (a ``{% partialdef %}``); without it, with the whole page or a
+redirect, so links and forms work without JavaScript.
+
+Rights are the leads' ones: agents see and work their own and unassigned
+conversations (anything else is a 404), managers and admins all, accountants
+read everything and change nothing (403).
+"""
+
+import contextlib
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages as flash
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, trigger_client_event
+
+from crm import access
+from messaging import selectors
+from messaging.forms import ReplyForm, StatusForm
+from messaging.models import Message, Platform
+from messaging.services.conversations import (
+    assignee_choices,
+    conversation_assign,
+    conversation_mark_read,
+    conversation_set_status,
+)
+from messaging.services.outbound import may_reply, message_retry, reply_create
+
+INBOX = "messaging/inbox.html"
+PENDING = (Message.Status.QUEUED, Message.Status.SENDING)
+
+
+def _require_role(user) -> None:
+    if not (access.is_agent(user) or access.can_read_all(user)):
+        raise PermissionDenied(_("Your account has no role that works with conversations."))
+
+
+def _error_message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc) or _("You may not do this.")
+
+
+def _refuse(request, exc: Exception, *, redirect_to: str) -> HttpResponse:
+    status = 403 if isinstance(exc, PermissionDenied) else 422
+    if request.htmx:
+        toast = render_to_string(f"{INBOX}#toast", {"text": _error_message(exc)}, request=request)
+        return reswap(HttpResponse(toast, status=status), "none")
+    flash.error(request, _error_message(exc))
+    return redirect(redirect_to)
+
+
+def _list_context(request) -> dict:
+    filters = selectors.InboxFilters.from_query(request.GET, user=request.user)
+    return {
+        "filters": filters,
+        "filters_qs": urlencode(filters.as_query()),
+        "conversations": selectors.conversation_list(user=request.user, filters=filters),
+        "platforms": Platform.choices,
+        "scopes": [("mine", _("Mine")), ("unassigned", _("Unassigned")), ("all", _("All"))],
+        "list_poll_seconds": settings.INBOX_POLL_SECONDS * 3,
+    }
+
+
+def _thread_context(request, conversation) -> dict:
+    user = request.user
+    messages = selectors.thread_messages(conversation=conversation)
+    return {
+        "conversation": conversation,
+        "thread": messages,
+        "last_id": messages[-1].pk if messages else 0,
+        "pending_ids": ",".join(str(m.pk) for m in messages if m.status in PENDING),
+        "may_reply": may_reply(user, conversation),
+        "is_supervisor": access.is_supervisor(user),
+        "may_take": access.is_agent(user) and conversation.assignee_id is None,
+        "people": list(assignee_choices()) if access.is_supervisor(user) else [],
+        "reply_form": ReplyForm(),
+        "suggestions": selectors.merge_suggestions_for(conversation),
+        "poll_seconds": settings.INBOX_POLL_SECONDS,
+    }
+
+
+@login_required
+@require_GET
+def inbox(request):
+    """The conversation list with its filters (and, on a wide screen, room for a thread)."""
+    _require_role(request.user)
+    return render(request, INBOX, _list_context(request))
+
+
+@login_required
+@require_GET
+def conversation_list(request):
+    """The list alone: for the filters and the periodic refresh."""
+    _require_role(request.user)
+    if not request.htmx:
+        return redirect(reverse("messaging:inbox") + ("?" + request.GET.urlencode() if request.GET else ""))
+    return render(request, f"{INBOX}#conversation_list", _list_context(request))
+
+
+@login_required
+@require_GET
+def conversation_detail(request, pk: int):
+    """One conversation: its thread, the reply box, assignment and status, beside the list."""
+    _require_role(request.user)
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    conversation_mark_read(conversation=conversation, user=request.user)
+    context = {**_list_context(request), **_thread_context(request, conversation)}
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, f"{INBOX}#thread", context)
+    return render(request, INBOX, context)
+
+
+@login_required
+@require_GET
+def thread_poll(request, pk: int):
+    """What changed in an open thread since the page has drawn it: new messages
+    (after the id ``after``) and the fresh state of replies still being sent
+    (``pending``). Opening a thread reads it, so new inbound messages are read too."""
+    _require_role(request.user)
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    after = 0
+    with contextlib.suppress(ValueError):
+        after = int(request.GET.get("after", "0"))
+    pending = [int(part) for part in request.GET.get("pending", "").split(",") if part.isdigit()][:50]
+    new = selectors.thread_messages(conversation=conversation, after=after)
+    updated = list(conversation.messages.filter(pk__in=pending, pk__lte=after).select_related("author")) \
+        if pending else []
+    if new:
+        conversation_mark_read(conversation=conversation, user=request.user)
+    still_pending = [m.pk for m in (*updated, *new) if m.status in PENDING]
+    context = {
+        "conversation": conversation, "new": new, "updated": updated,
+        "last_id": new[-1].pk if new else after, "pending_ids": ",".join(map(str, still_pending)),
+        "poll_seconds": settings.INBOX_POLL_SECONDS, "may_reply": may_reply(request.user, conversation),
+    }
+    return render(request, f"{INBOX}#poll_response", context)
+
+
+@login_required
+@require_POST
+def reply(request, pk: int):
+    """Store the reply (sent by the worker); the thread's poller then shows it.
+    Sending the same form twice stores it once."""
+    _require_role(request.user)
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    here = reverse("messaging:conversation", args=[pk])
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return render(request, f"{INBOX}#reply_form", {"conversation": conversation, "reply_form": form,
+                                                            "may_reply": True})
+        flash.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(here)
+    try:
+        reply_create(conversation=conversation, user=request.user, text=form.cleaned_data["text"],
+                     crm_id=form.cleaned_data["token"])
+    except (PermissionDenied, ValidationError) as exc:
+        return _refuse(request, exc, redirect_to=here)
+    if not request.htmx:
+        return redirect(here)
+    response = render(request, f"{INBOX}#reply_form", {"conversation": conversation, "reply_form": ReplyForm(),
+                                                        "may_reply": True})
+    return trigger_client_event(response, "inbox:poll")
+
+
+def _header_response(request, pk: int) -> HttpResponse:
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    response = render(request, f"{INBOX}#thread_header", _thread_context(request, conversation))
+    return trigger_client_event(response, "inbox:list")
+
+
+@login_required
+@require_POST
+def assign(request, pk: int):
+    """Managers give the conversation to someone (or no one); an agent takes a free one."""
+    _require_role(request.user)
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    here = reverse("messaging:conversation", args=[pk])
+    assignee = None
+    if request.POST.get("take"):
+        assignee = request.user
+    elif request.POST.get("assignee"):
+        assignee = get_user_model().objects.filter(pk=request.POST["assignee"]).first() \
+            if request.POST["assignee"].isdigit() else None
+        if assignee is None:
+            return _refuse(request, ValidationError(_("Choose someone.")), redirect_to=here)
+    try:
+        conversation_assign(conversation=conversation, assignee=assignee, user=request.user)
+    except (PermissionDenied, ValidationError) as exc:
+        return _refuse(request, exc, redirect_to=here)
+    if not request.htmx:
+        return redirect(here)
+    return _header_response(request, pk)
+
+
+@login_required
+@require_POST
+def set_status(request, pk: int):
+    """Close or reopen the conversation."""
+    _require_role(request.user)
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    here = reverse("messaging:conversation", args=[pk])
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, ValidationError(_("Unknown status.")), redirect_to=here)
+    try:
+        conversation_set_status(conversation=conversation, user=request.user, status=form.cleaned_data["status"])
+    except (PermissionDenied, ValidationError) as exc:
+        return _refuse(request, exc, redirect_to=here)
+    if not request.htmx:
+        return redirect(here)
+    return _header_response(request, pk)
+
+
+@login_required
+@require_POST
+def retry(request, pk: int):
+    """Send a failed reply again."""
+    _require_role(request.user)
+    message = access.get_visible_or_404(request.user, Message.objects.select_related("conversation", "author"), pk=pk)
+    here = reverse("messaging:conversation", args=[message.conversation_id])
+    try:
+        message_retry(message=message, user=request.user)
+    except PermissionDenied as exc:
+        return _refuse(request, exc, redirect_to=here)
+    if not request.htmx:
+        return redirect(here)
+    message.refresh_from_db()
+    return render(request, f"{INBOX}#message", {"message": message, "conversation": message.conversation,
+                                                "may_reply": True})
+
+
+@login_required
+@require_GET
+def unread_badge(request):
+    """The navigation's unread count, refreshed by the page every little while."""
+    _require_role(request.user)
+    return render(request, "messaging/unread_badge.html", {"inbox_unread": selectors.unread_total(request.user)})

@@ -1,0 +1,118 @@
+"""Provider webhooks. Each one checks the provider's secret in constant time
+(403 and nothing stored when it is wrong or missing), reads the payload with the
+provider's parser (400, logged, nothing stored when it cannot), stores each
+message with ``message_receive`` and applies each receipt — then answers 200.
+Everything slower happens in the worker."""
+
+import hmac
+import json
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from integrations.email.inbound import parse_inbound
+from integrations.messages import PayloadError
+from integrations.telegram.inbound import parse_update
+from integrations.wazzup.inbound import is_probe, parse_webhook
+from integrations.whatsapp.client import signature_valid
+from integrations.whatsapp.inbound import parse_event
+from messaging.services.inbound import message_receive, status_update
+
+logger = logging.getLogger(__name__)
+OK = {"ok": True}
+
+
+def _secret_matches(given: str | None, expected: str) -> bool:
+    """Constant-time comparison; an unset secret matches nothing."""
+    return bool(expected) and hmac.compare_digest((given or "").encode(), expected.encode())
+
+
+def _refuse(provider: str, request) -> HttpResponse:
+    logger.warning("%s webhook: refused a delivery with a wrong or missing secret from %s", provider,
+                   request.META.get("REMOTE_ADDR", "?"))
+    return HttpResponseForbidden("forbidden")
+
+
+def _malformed(provider: str, exc: Exception) -> HttpResponse:
+    logger.warning("%s webhook: malformed delivery refused: %s", provider, exc)
+    return HttpResponseBadRequest(f"malformed: {exc}"[:300])
+
+
+def _json_body(request):
+    try:
+        return json.loads(request.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError(f"not JSON ({exc.__class__.__name__})") from exc
+
+
+def _store(messages, statuses=()) -> None:
+    with transaction.atomic():
+        for inbound in messages:
+            message_receive(inbound=inbound)
+        for update in statuses:
+            status_update(update=update)
+
+
+@csrf_exempt
+@require_POST
+def telegram(request):
+    if not _secret_matches(request.headers.get("X-Telegram-Bot-Api-Secret-Token"), settings.TELEGRAM_WEBHOOK_SECRET):
+        return _refuse("telegram", request)
+    try:
+        messages = parse_update(_json_body(request))
+    except PayloadError as exc:
+        return _malformed("telegram", exc)
+    if len(messages) == 1:
+        message_receive(inbound=messages[0])
+    return JsonResponse(OK)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def whatsapp(request):
+    if request.method == "GET":
+        if request.GET.get("hub.mode") == "subscribe" and _secret_matches(request.GET.get("hub.verify_token"),
+                                                                          settings.WHATSAPP_VERIFY_TOKEN):
+            return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
+        return _refuse("whatsapp", request)
+    if not signature_valid(request.body, request.headers.get("X-Hub-Signature-256", "")):
+        return _refuse("whatsapp", request)
+    try:
+        messages, statuses = parse_event(_json_body(request))
+    except PayloadError as exc:
+        return _malformed("whatsapp", exc)
+    _store(messages, statuses)
+    return JsonResponse(OK)
+
+
+@csrf_exempt
+@require_POST
+def wazzup(request):
+    if not _secret_matches(request.GET.get("token"), settings.WAZZUP_WEBHOOK_TOKEN):
+        return _refuse("wazzup", request)
+    try:
+        payload = _json_body(request)
+        if is_probe(payload):
+            return JsonResponse(OK)
+        messages, statuses = parse_webhook(payload)
+    except PayloadError as exc:
+        return _malformed("wazzup", exc)
+    _store(messages, statuses)
+    return JsonResponse(OK)
+
+
+@csrf_exempt
+@require_POST
+def email(request):
+    if not _secret_matches(request.GET.get("token"), settings.INBOUND_EMAIL_SECRET):
+        return _refuse("email", request)
+    try:
+        inbound = parse_inbound({key: request.POST.get(key, "") for key in request.POST})
+    except PayloadError as exc:
+        return _malformed("email", exc)
+    message_receive(inbound=inbound)
+    return JsonResponse(OK)

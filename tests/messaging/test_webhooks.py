@@ -1,0 +1,278 @@
+"""The provider webhooks through their public surface: secrets, storing once,
+linking to the client and lead, the timeline, receipts, echoes, malformed input."""
+
+import copy
+import json
+import logging
+
+import pytest
+
+from crm.models import Activity, ActivityKind, Client, Lead, MergeSuggestion
+from messaging.models import Conversation, Message
+from messaging.services.inbound import inbound_process
+from tests.crm.factories import ClientFactory, LeadFactory, default_stage
+from tests.messaging.conftest import EMAIL_SECRET, WHATSAPP_VERIFY, payload, sign
+from tests.messaging.factories import ConversationFactory, MessageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def delivered(webhooks, django_capture_on_commit_callbacks):
+    """Post a delivery and run what it hands to the worker (tasks run eagerly here)."""
+    def post(kind, data, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return getattr(webhooks, kind)(data, **kwargs)
+    return post
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret", "tg-webhook-secret-012345678"])
+def test_telegram_refuses_a_wrong_or_missing_secret_and_stores_nothing(webhooks, secret):
+    response = webhooks.telegram(payload("telegram_text.json"), secret=secret)
+    assert response.status_code == 403
+    assert not Message.objects.exists() and not Conversation.objects.exists()
+
+
+def test_telegram_refuses_everything_while_no_secret_is_configured(webhooks, settings):
+    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    assert webhooks.telegram(payload("telegram_text.json"), secret="").status_code == 403
+    assert not Message.objects.exists()
+
+
+def test_telegram_message_is_stored_linked_to_a_new_client_and_lead_and_on_the_timeline(delivered):
+    response = delivered("telegram", payload("telegram_text.json"))
+
+    assert response.status_code == 200
+    message = Message.objects.get()
+    assert (message.platform, message.chat_id, message.message_id) == ("telegram", "6240981357123", "1")
+    assert message.direction == "in" and message.text == "Здравствуйте! Хотим в Нячанг в марте"
+    assert message.needs_processing is False
+    conversation = message.conversation
+    client = Client.objects.get()
+    assert client.telegram_id == 6240981357123 and client.telegram_username == "aigerim"
+    assert client.full_name == "Aigerim Sadykova" and client.source == "telegram"
+    lead = Lead.objects.get()
+    assert (lead.client, lead.stage, lead.source) == (client, default_stage("new"), "telegram")
+    assert (conversation.client, conversation.lead, conversation.unread_count) == (client, lead, 1)
+    entry = Activity.objects.get(kind=ActivityKind.MESSAGE)
+    assert entry.lead == lead and "Хотим в Нячанг в марте" in entry.text
+    assert entry.data["message"] == message.pk
+
+
+def test_a_redelivered_update_is_stored_once_and_answered_200(delivered):
+    update = payload("telegram_text.json")
+    first = delivered("telegram", update)
+    again = delivered("telegram", update)
+
+    assert first.status_code == again.status_code == 200
+    assert Message.objects.count() == 1
+    assert Conversation.objects.get().unread_count == 1
+    assert Activity.objects.filter(kind=ActivityKind.MESSAGE).count() == 1
+
+
+def test_the_next_message_of_a_chat_joins_its_conversation_and_lead(delivered):
+    delivered("telegram", payload("telegram_text.json"))
+    photo = delivered("telegram", payload("telegram_photo.json"))
+
+    assert photo.status_code == 200
+    assert Conversation.objects.count() == 1 and Lead.objects.count() == 1
+    latest = Message.objects.order_by("pk").last()
+    assert latest.text == "Паспорт"
+    assert latest.attachments == [{"type": "photo", "file_id": "AgAC-large"}]
+    assert Conversation.objects.get().unread_count == 2
+
+
+def test_ignored_update_kinds_are_answered_200_and_not_stored(webhooks):
+    assert webhooks.telegram(payload("telegram_edited.json")).status_code == 200
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["not json", json.dumps({"message": {"text": "no update id"}}),
+                                  json.dumps({"update_id": 5, "message": {"message_id": 1, "text": "no chat"}})])
+def test_malformed_telegram_deliveries_are_400_logged_and_not_stored(client, body, caplog):
+    with caplog.at_level(logging.WARNING, logger="messaging.webhooks"):
+        response = client.post("/webhooks/telegram/", body, content_type="application/json",
+                               HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN="tg-webhook-secret-0123456789")
+    assert response.status_code == 400
+    assert "malformed" in caplog.text
+    assert not Message.objects.exists() and not Conversation.objects.exists()
+
+
+def test_whatsapp_verification_echoes_the_challenge_only_with_the_right_token(client):
+    good = client.get("/webhooks/whatsapp/", {"hub.mode": "subscribe", "hub.challenge": "1158201444",
+                                              "hub.verify_token": WHATSAPP_VERIFY})
+    wrong = client.get("/webhooks/whatsapp/", {"hub.mode": "subscribe", "hub.challenge": "1158201444",
+                                               "hub.verify_token": "guess"})
+    assert good.status_code == 200 and good.content == b"1158201444"
+    assert wrong.status_code == 403 and b"1158201444" not in wrong.content
+
+
+@pytest.mark.parametrize("signature", ["", "sha256=deadbeef", sign(b"another body"), "md5=abc"])
+def test_whatsapp_refuses_a_bad_signature_and_stores_nothing(webhooks, signature):
+    assert webhooks.whatsapp(payload("whatsapp_text.json"), signature=signature).status_code == 403
+    assert not Message.objects.exists()
+
+
+def test_whatsapp_message_finds_the_client_by_phone_and_records_the_whatsapp_id(delivered):
+    known = ClientFactory(full_name="Данияр Оспанов", phone="+7 701 123 45 67", whatsapp_id=None)
+    lead = LeadFactory(client=known, stage=default_stage("consultation"))
+
+    assert delivered("whatsapp", payload("whatsapp_text.json")).status_code == 200
+
+    message = Message.objects.get()
+    assert message.chat_id == "77011234567" and message.text == "Сколько стоит Фукуок на 10 ночей?"
+    assert Client.objects.count() == 1
+    known.refresh_from_db()
+    assert known.whatsapp_id == "77011234567"
+    assert message.conversation.lead == lead and Lead.objects.count() == 1
+    assert Activity.objects.filter(lead=lead, kind=ActivityKind.MESSAGE).exists()
+
+
+def test_a_whatsapp_event_with_one_bad_message_stores_none_of_it(webhooks):
+    event = payload("whatsapp_text.json")
+    value = event["entry"][0]["changes"][0]["value"]
+    broken = copy.deepcopy(value["messages"][0])
+    del broken["id"]
+    value["messages"].append(broken)
+    assert webhooks.whatsapp(event).status_code == 400
+    assert not Message.objects.exists() and not Conversation.objects.exists()
+
+
+def test_whatsapp_receipts_move_our_messages_forward_only(webhooks):
+    conversation = ConversationFactory(platform="whatsapp", chat_id="77011234567")
+    sent = MessageFactory(conversation=conversation, direction="out", status="sent", message_id="wamid.OUT-1")
+    refused = MessageFactory(conversation=conversation, direction="out", status="sent", message_id="wamid.OUT-2")
+    read = MessageFactory(conversation=conversation, direction="out", status="read", message_id="wamid.OUT-3")
+    statuses = payload("whatsapp_statuses.json")
+    statuses["entry"][0]["changes"][0]["value"]["statuses"].append(
+        {"id": "wamid.OUT-3", "status": "delivered", "timestamp": "1717000102", "recipient_id": "77011234567"})
+
+    assert webhooks.whatsapp(statuses).status_code == 200
+
+    sent.refresh_from_db(), refused.refresh_from_db(), read.refresh_from_db()
+    assert sent.status == "delivered"
+    assert refused.status == "failed" and "131026" in refused.error and "undeliverable" in refused.error
+    assert read.status == "read"
+
+
+def test_wazzup_answers_its_probe_and_refuses_a_wrong_token(webhooks):
+    assert webhooks.wazzup({"test": True}).status_code == 200
+    assert webhooks.wazzup(payload("wazzup_text.json"), token="nope").status_code == 403
+    assert webhooks.wazzup({"test": True}, token="").status_code == 403
+    assert not Message.objects.exists()
+
+
+def test_wazzup_message_is_stored_once_and_linked(delivered):
+    data = payload("wazzup_text.json")
+    assert delivered("wazzup", data).status_code == 200
+    assert delivered("wazzup", data).status_code == 200
+
+    message = Message.objects.get()
+    assert message.chat_id == "whatsapp:77017654321" and message.text == "Добрый день"
+    conversation = message.conversation
+    assert conversation.wazzup_channel_id == "b96a353b-0000-4000-8000-000000000001"
+    assert conversation.client.whatsapp_id == "77017654321" and str(conversation.client.phone) == "+77017654321"
+    assert conversation.lead.source == "wazzup"
+
+
+def test_wazzup_echo_is_stored_as_outgoing_and_statuses_apply(delivered):
+    delivered("wazzup", payload("wazzup_text.json"))
+    conversation = Conversation.objects.get()
+    ours = MessageFactory(conversation=conversation, direction="out", status="sent", message_id="wz-out-1")
+
+    assert delivered("wazzup", payload("wazzup_echo_and_status.json")).status_code == 200
+
+    echo = Message.objects.get(message_id="0b7c1d2e-0000-4000-8000-00000000e001")
+    assert echo.direction == "out" and echo.status == "sent" and echo.text == "Отправила вам подборку на почту"
+    conversation.refresh_from_db()
+    assert conversation.unread_count == 1  # the echo is ours, not unread
+    ours.refresh_from_db()
+    assert ours.status == "read"
+    assert Activity.objects.filter(kind=ActivityKind.MESSAGE, data__direction="out").count() == 1
+
+
+def test_wazzup_payload_without_messages_or_statuses_is_400(webhooks):
+    assert webhooks.wazzup({"contacts": []}).status_code == 400
+    assert webhooks.wazzup({"messages": [{"messageId": "x"}]}).status_code == 400
+    assert not Message.objects.exists()
+
+
+def test_email_needs_the_url_secret(webhooks):
+    assert webhooks.email(payload("email_parse.json"), token="wrong").status_code == 403
+    assert webhooks.email(payload("email_parse.json"), token="").status_code == 403
+    assert not Message.objects.exists()
+
+
+def test_inbound_email_is_stored_once_without_the_quoted_part_and_matched_by_address(delivered):
+    known = ClientFactory(full_name="Ержан Бекович", email="erzhan.b@mail.kz")
+    fields = payload("email_parse.json")
+
+    assert delivered("email", fields).status_code == 200
+    assert delivered("email", fields).status_code == 200
+
+    message = Message.objects.get()
+    assert message.chat_id == "erzhan.b@mail.kz" and message.message_id == "CAF1kz9x-abc@mail.gmail.com"
+    assert message.text == "Добрый день! Интересует Дананг на майские, 2 взрослых."
+    assert message.raw["subject"] == "Тур в Дананг"
+    assert message.conversation.client == known and Client.objects.count() == 1
+    assert message.conversation.lead.source == "email"
+
+
+def test_inbound_email_in_raw_mode(delivered):
+    raw = ("From: Aliya <aliya@example.kz>\r\nTo: crm@crystalbay.kz\r\nSubject: Visa\r\n"
+           "Message-ID: <raw-1@example.kz>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nНужна ли виза во Вьетнам?\r\n")
+    assert delivered("email", {"email": raw, "envelope": "{}"}).status_code == 200
+    message = Message.objects.get()
+    assert (message.chat_id, message.message_id, message.text) == (
+        "aliya@example.kz", "raw-1@example.kz", "Нужна ли виза во Вьетнам?")
+
+
+def test_inbound_email_without_a_sender_is_400(webhooks):
+    assert webhooks.email({"text": "hello", "subject": "x", "headers": ""}, token=EMAIL_SECRET).status_code == 400
+    assert not Message.objects.exists()
+
+
+def test_two_records_of_one_person_leave_a_merge_suggestion(delivered):
+    by_whatsapp = ClientFactory(full_name="Данияр (WhatsApp)", phone=None, whatsapp_id="77011234567")
+    by_phone = ClientFactory(full_name="Данияр Оспанов", phone="+77011234567")
+
+    delivered("whatsapp", payload("whatsapp_text.json"))
+
+    assert Message.objects.get().conversation.client == by_whatsapp
+    suggestion = MergeSuggestion.objects.get()
+    assert {suggestion.client, suggestion.other} == {by_whatsapp, by_phone}
+    assert "+77011234567" in suggestion.reason
+    delivered("whatsapp", payload("whatsapp_text.json") | {})
+    assert MergeSuggestion.objects.count() == 1
+
+
+def test_a_client_whose_lead_is_closed_gets_a_new_lead(delivered):
+    client = ClientFactory(telegram_id=6240981357123)
+    lost = LeadFactory(client=client, stage=default_stage("lost"), lost_reason="Дорого")
+
+    delivered("telegram", payload("telegram_text.json"))
+
+    conversation = Conversation.objects.get()
+    assert conversation.client == client
+    assert conversation.lead != lost and conversation.lead.stage == default_stage("new")
+
+
+def test_the_conversation_goes_to_the_agent_of_the_lead_who_is_notified_once(delivered, agent):
+    client = ClientFactory(telegram_id=6240981357123)
+    LeadFactory(client=client, assignee=agent)
+
+    delivered("telegram", payload("telegram_text.json"))
+    delivered("telegram", payload("telegram_photo.json"))
+
+    assert Conversation.objects.get().assignee == agent
+    assert agent.notifications.filter(kind="new_message").count() == 1
+
+
+def test_processing_runs_once_however_often_it_is_asked(webhooks):
+    webhooks.telegram(payload("telegram_text.json"))
+    message = Message.objects.get()
+
+    assert inbound_process(message_id=message.pk) is True
+    assert inbound_process(message_id=message.pk) is False
+    assert Activity.objects.filter(kind=ActivityKind.MESSAGE).count() == 1
+    assert Lead.objects.count() == 1
