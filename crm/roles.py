@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         },
         "messaging": {"conversation": ("view", "change"), "message": ("view",)},
         "tours": {"samocache": ("view",)},
+        "analytics": {"surveyresponse": ("view", "add", "change")},
     },
     Role.MANAGER: {
         "crm": {"*": ("view", "add", "change", "delete")},
@@ -41,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "tours": {"*": ("view",)},
         "integrations": {"*": ("view",)},
         "auth": {"user": ("view",)},
+        "analytics": {"*": ("view", "add", "change", "delete")},
     },
     Role.ADMIN: {
         "crm": {"*": ("view", "add", "change", "delete")},
@@ -48,11 +50,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "tours": {"*": ("view", "add", "change", "delete")},
         "integrations": {"*": ("view", "delete")},
         "auth": {"*": ("view", "add", "change", "delete")},
+        "analytics": {"*": ("view", "add", "change", "delete")},
     },
     Role.ACCOUNTANT: {
         "crm": {"*": ("view",), "order": ("view", "change")},
         "messaging": {"*": ("view",)},
         "tours": {"*": ("view",)},
+        "analytics": {"*": ("view",)},
     },
 }
 

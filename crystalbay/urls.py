@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from analytics.urls import api_urlpatterns as analytics_api_urlpatterns
 from crm.urls import my_day_urlpatterns
 from crystalbay import views
 from integrations import views as integration_views
@@ -20,6 +21,8 @@ urlpatterns = [
     path("webhooks/", include(webhook_urlpatterns)),
     path("api/v1/", include(messaging_api_urlpatterns)),
     path("api/v1/tours/search/", TourSearchAPIView.as_view(), name="api-tours-search"),
+    path("analytics/", include("analytics.urls")),
+    path("api/v1/analytics/", include(analytics_api_urlpatterns)),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -67,8 +67,8 @@ class KpiReport:
     previous_period: Period | None
     values: list[KpiValue]
 
-    def __getitem__(self, key: str) -> KpiValue:
-        return next(value for value in self.values if value.kpi.key == key)
+    def value(self, key: str) -> KpiValue | None:
+        return next((value for value in self.values if value.kpi.key == key), None)
 
     def as_dict(self) -> dict[str, Any]:
         return {value.kpi.key: value.value for value in self.values}

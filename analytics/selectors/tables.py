@@ -19,6 +19,7 @@ from analytics.models import MarketingSpend, SurveyResponse
 from analytics.selectors.formulas import (
     KPI_BY_KEY,
     LOST_LEAD,
+    Unit,
     breach_figures,
     first_reply_annotations,
     first_reply_figures,
@@ -67,6 +68,26 @@ def _merge(groups: Iterable[tuple[str, Iterable[dict]]], defaults: dict[str, Any
     return merged
 
 
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    unit: str
+
+
+def kpi_columns(keys: Iterable[str]) -> list[Column]:
+    return [Column(key, str(KPI_BY_KEY[key].label), KPI_BY_KEY[key].unit) for key in keys]
+
+
+@dataclass(frozen=True)
+class Table:
+    slug: str
+    title: str
+    key_label: str
+    columns: list[Column]
+    rows: list[Row]
+
+
 # --- Revenue by month ------------------------------------------------------------------
 
 
@@ -79,6 +100,9 @@ def trend_period(period: Period) -> Period:
     for _step in range(TREND_MONTHS - 1):
         earliest = month_start(earliest - dt.timedelta(days=1))
     return Period(min(months.date_from, earliest), months.date_to)
+
+
+MONTH_KPIS = ("revenue_kzt", "orders", "average_booking_value_kzt", "margin_kzt")
 
 
 def revenue_by_month(*, scope: Scope, period: Period) -> list[Row]:
@@ -100,7 +124,7 @@ def revenue_by_month(*, scope: Scope, period: Period) -> list[Row]:
     while month <= last:
         figures = by_month.get(month, _empty(order_figures))
         rows.append(Row(month, month.isoformat()[:7], figures,
-                        _values(figures, ("revenue_kzt", "orders", "average_booking_value_kzt", "margin_kzt"))))
+                        _values(figures, MONTH_KPIS)))
         month = (month + dt.timedelta(days=32)).replace(day=1)
     return rows
 
@@ -226,3 +250,25 @@ def agents(*, scope: Scope, period: Period) -> list[Row]:
     rows = [Row(key, names.get(key) or gettext("Not assigned"), figures, _values(figures, AGENT_KPIS))
             for key, figures in merged.items()]
     return sorted(rows, key=lambda row: (row.key is None, -row.figures["revenue"], -row.figures["leads"], row.label))
+
+
+
+
+
+def dashboard_tables(*, scope: Scope, period: Period) -> dict[str, Table]:
+    """Every table of the dashboard, by the slug its CSV export is named after."""
+    funnel_columns = [Column("reached", gettext("Reached"), Unit.COUNT),
+                      Column("of_all", gettext("Of all leads"), Unit.PERCENT),
+                      Column("step", gettext("From the step before"), Unit.PERCENT)]
+    tables = [
+        Table("months", gettext("Revenue by month"), gettext("Month"), kpi_columns(MONTH_KPIS),
+              revenue_by_month(scope=scope, period=period)),
+        Table("funnel", gettext("Funnel"), gettext("Stage"), funnel_columns, funnel(scope=scope, period=period)),
+        Table("channels", gettext("Channels"), gettext("Channel"),
+              kpi_columns(key for key in CHANNEL_KPIS if scope.spend_applies or key != "acquisition_cost_kzt"),
+              channels(scope=scope, period=period)),
+        Table("destinations", gettext("Destinations"), gettext("Resort"), kpi_columns(DESTINATION_KPIS),
+              destinations(scope=scope, period=period)),
+        Table("agents", gettext("Agents"), gettext("Agent"), kpi_columns(AGENT_KPIS), agents(scope=scope, period=period)),
+    ]
+    return {table.slug: table for table in tables}

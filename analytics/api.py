@@ -1,0 +1,52 @@
+"""``GET /api/v1/analytics/summary``: the KPIs of a period as JSON, with the
+same rights as the dashboard (agents get their own figures). Without dates
+it covers all time; ``date_from``/``date_to`` (YYYY-MM-DD, Almaty dates, both
+included), ``preset``, ``agent``, ``channel`` and ``destination`` narrow it."""
+
+from rest_framework import permissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics.forms import PeriodForm
+from analytics.selectors import KPIS, Preset, Scope, kpi_report
+from analytics.selectors.kpis import KpiReport
+from analytics.selectors.scope import Period
+from crm import access
+
+
+class ReadsAnalytics(permissions.BasePermission):
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and (access.can_read_all(user) or access.is_agent(user)))
+
+
+def _dates(period: Period | None) -> dict:
+    return {
+        "date_from": period.date_from.isoformat() if period and period.date_from else None,
+        "date_to": period.date_to.isoformat() if period and period.date_to else None,
+    }
+
+
+def report_json(report: KpiReport) -> dict:
+    current = report.as_dict()
+    previous = None
+    if report.previous_period is not None:
+        previous = {**_dates(report.previous_period), **{v.kpi.key: v.previous for v in report.values}}
+    return {
+        **_dates(report.period),
+        "currency": "KZT",
+        **current,
+        "previous": previous,
+        "formulas": {kpi.key: str(kpi.formula) for kpi in KPIS if kpi.key in current},
+    }
+
+
+class AnalyticsSummaryAPIView(APIView):
+    permission_classes = [ReadsAnalytics]
+
+    def get(self, request):
+        form = PeriodForm.for_user(request.user, request.query_params, default_preset=Preset.ALL_TIME)
+        if request.query_params and not form.is_valid():
+            return Response({"errors": form.errors.get_json_data()}, status=400)
+        report = kpi_report(scope=Scope.for_user(request.user, form.filters), period=form.period)
+        return Response(report_json(report))
