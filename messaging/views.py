@@ -134,11 +134,12 @@ def thread_poll(request, pk: int):
         after = int(request.GET.get("after", "0"))
     pending = [int(part) for part in request.GET.get("pending", "").split(",") if part.isdigit()][:50]
     new = selectors.thread_messages(conversation=conversation, after=after)
-    updated = list(conversation.messages.filter(pk__in=pending, pk__lte=after).select_related("author")) \
+    waiting = list(conversation.messages.filter(pk__in=pending, pk__lte=after).select_related("author")) \
         if pending else []
     if new:
         conversation_mark_read(conversation=conversation, user=request.user)
-    still_pending = [m.pk for m in (*updated, *new) if m.status in PENDING]
+    updated = [m for m in waiting if m.status not in PENDING]
+    still_pending = [m.pk for m in (*waiting, *new) if m.status in PENDING]
     context = {
         "conversation": conversation, "new": new, "updated": updated,
         "last_id": new[-1].pk if new else after, "pending_ids": ",".join(map(str, still_pending)),

@@ -21,7 +21,7 @@ def conversation_assign(*, conversation: Conversation, assignee, user) -> Conver
     (the rule of leads)."""
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if not access.is_supervisor(user):
-        taking_free = access.is_agent(user) and conversation.assignee_id is None and assignee == user
+        taking_free = access.is_agent(user) and conversation.assignee_id in (None, user.pk) and assignee == user
         if not taking_free:
             raise PermissionDenied(_("Only a manager can assign this conversation."))
     if assignee is not None and not (assignee.is_active and (access.is_agent(assignee) or access.is_supervisor(assignee))):

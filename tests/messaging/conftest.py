@@ -105,4 +105,6 @@ def fake_sendgrid(settings):
         settings.SENDGRID_API_KEY = server.api_key
         settings.SENDGRID_HOST_URL = server.url
         settings.SENDGRID_SANDBOX_MODE_IN_DEBUG = False
+        settings.SENDGRID_TRACK_CLICKS_HTML = settings.SENDGRID_TRACK_CLICKS_PLAIN = False
+        settings.SENDGRID_TRACK_EMAIL_OPENS = False
         yield server
