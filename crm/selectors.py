@@ -29,6 +29,8 @@ BOARD_PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 20
 UPCOMING_TASKS_LIMIT = 50
 NOTIFICATIONS_LIMIT = 30
+# Unread notifications are counted up to this many (a badge says "99+" beyond).
+UNREAD_COUNT_LIMIT = 100
 
 # What a card shows, read as plain values: a board holds hundreds of cards, and
 # building model instances for them (lead, client, agent) cost more than the SQL.
@@ -307,6 +309,12 @@ class MyDay:
     unread: int
 
 
+def notifications_unread_count(*, user) -> int:
+    """How many of the user's notifications are unread, up to ``UNREAD_COUNT_LIMIT``:
+    one count over the (user, read_at) index, bounded however many pile up."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).order_by()[:UNREAD_COUNT_LIMIT].count()
+
+
 def my_day(*, user, now: dt.datetime | None = None) -> MyDay:
     """The user's open tasks — overdue, due today (Almaty time), upcoming — and
     their latest notifications."""
@@ -321,5 +329,5 @@ def my_day(*, user, now: dt.datetime | None = None) -> MyDay:
         today=list(tasks.filter(due_at__gte=now, due_at__lt=end_of_today)),
         upcoming=list(tasks.filter(due_at__gte=end_of_today)[:UPCOMING_TASKS_LIMIT]),
         notifications=list(notifications.order_by("-created_at", "-pk")[:NOTIFICATIONS_LIMIT]),
-        unread=notifications.filter(read_at__isnull=True).count(),
+        unread=notifications_unread_count(user=user),
     )

@@ -93,7 +93,7 @@ def board(request):
     context["stages"] = [column.stage for column in context["columns"]]
     if request.htmx and not request.htmx.boosted:
         return render(request, f"{BOARD}#board", context)
-    context["people"] = selectors.board_assignee_choices()
+    context["people"] = selectors.board_assignee_choices() if context["is_supervisor"] else []
     context["tags"] = list(Tag.objects.all())
     context["channels"] = Channel.choices
     return render(request, BOARD, context)
@@ -517,7 +517,9 @@ def lead_order(request, pk: int):
 def my_day(request):
     """The person's open tasks (overdue, today, upcoming) and notifications."""
     _require_role(request.user)
-    return render(request, MY_DAY, {"day": selectors.my_day(user=request.user), "now": timezone.now()})
+    day = selectors.my_day(user=request.user)
+    # The navigation's badge shows the count the page has just made.
+    return render(request, MY_DAY, {"day": day, "now": timezone.now(), "notifications_unread": day.unread})
 
 
 @login_required
@@ -541,4 +543,4 @@ def notifications_read(request):
     services.notifications_mark_read(user=request.user)
     if not request.htmx:
         return redirect("my_day:page")
-    return render(request, f"{MY_DAY}#notifications", {"day": selectors.my_day(user=request.user)})
+    return render(request, f"{MY_DAY}#notifications", {"day": selectors.my_day(user=request.user), "marked_read": True})

@@ -8,9 +8,17 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from crm.models import Lead, LeadStageChange
+from crm.models import Lead, LeadStageChange, Notification
 from tests.browser.conftest import PHONE
-from tests.crm.factories import PASSWORD, LeadFactory, TagFactory, TaskFactory, UserFactory, default_stage
+from tests.crm.factories import (
+    PASSWORD,
+    LeadFactory,
+    NotificationFactory,
+    TagFactory,
+    TaskFactory,
+    UserFactory,
+    default_stage,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -193,6 +201,36 @@ def test_my_day_lists_tasks_and_marks_one_done(live_server, new_page, agent_user
     expect(page.locator(f"#task-{overdue.pk}")).to_have_class("task-row is-done")
     overdue.refresh_from_db()
     assert overdue.done_at is not None
+
+
+def test_the_unread_badge_beside_my_day_goes_when_the_notifications_are_read(live_server, new_page, agent_user):
+    lead = LeadFactory(assignee=agent_user)
+    for text in ("Просрочен SLA: Ахметова", "Задача к сроку: выслать ваучер"):
+        NotificationFactory(user=agent_user, lead=lead, text=text)
+    page = new_page()
+    log_in(page, live_server.url, "aigerim")
+    my_day = page.locator('nav.app-navbar a.nav-link[href="/my-day/"]')
+    expect(my_day.locator("#my-day-unread")).to_have_attribute("data-unread", "2")
+    expect(my_day).not_to_have_class(re.compile(r"\bactive\b"))
+
+    my_day.click()
+    expect(my_day).to_have_class(re.compile(r"\bactive\b"))
+    expect(page.locator("#notifications")).to_contain_text("Просрочен SLA: Ахметова")
+    page.locator("#notifications button", has_text="Отметить все как прочитанные").click()
+    expect(page.locator("#notifications .is-unread")).to_have_count(0)
+    expect(page.locator("#my-day-unread")).to_have_count(0)  # gone from the navigation without a reload
+    assert not Notification.objects.filter(user=agent_user, read_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("role", ["manager", "accountant"])
+def test_my_day_is_in_the_navigation_of_managers_and_accountants_and_lit_on_its_page(live_server, new_page, role):
+    UserFactory(username=role, role=role)
+    page = new_page()
+    log_in(page, live_server.url, role, next_path="/my-day/")
+    expect(page.locator("nav.app-navbar .nav-link.active")).to_have_attribute("href", "/my-day/")
+    page.locator('nav.app-navbar a.nav-link[href="/leads/"]').click()
+    expect(page.locator("nav.app-navbar .nav-link.active")).to_have_attribute("href", "/leads/")
+    expect(page.locator('nav.app-navbar a.nav-link[href="/my-day/"]')).to_be_visible()
 
 
 def test_pages_fit_a_phone(live_server, new_page, agent_user):

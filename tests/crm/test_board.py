@@ -182,7 +182,10 @@ def test_board_query_count_is_the_same_for_100_and_2000_leads(client, request, p
     bulk_leads(1900, assignee=user if person == "agent" else None)
     large = board_queries(client)
     assert small == large
-    assert large <= 14
+    # The board's own seven (pipelines, stages, totals, cards, their tags, the tag and
+    # people filters) and the layout's (session, user, roles, permissions, the
+    # navigation's badges, the role badge).
+    assert large <= 15
 
 
 def test_columns_show_counts_totals_and_the_first_fifty_then_more(client, manager):

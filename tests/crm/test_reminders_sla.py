@@ -2,16 +2,19 @@
 and by mail; the lead services' position rules."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from crm import services
 from crm.models import Activity, Lead, Notification, SlaBreach
 from crm.services.leads import COLUMN_STEP
 from crm.tasks import record_sla_breaches, send_task_reminders
-from tests.crm.factories import LeadFactory, TaskFactory, default_stage
+from tests.crm.factories import LeadFactory, NotificationFactory, TaskFactory, default_stage
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +72,52 @@ def test_my_day_lists_notifications_and_marks_them_read(client, agent):
     assert "Напоминание" in client.get("/my-day/").content.decode()
     client.post("/my-day/notifications/read/")
     assert not Notification.objects.filter(read_at__isnull=True).exists()
+
+
+def nav_badge(response) -> str | None:
+    """The unread count beside "My day" in the navigation, or None when there is no badge."""
+    found = re.search(r'<span class="badge[^"]*" id="my-day-unread"[^>]*>([^<]+)<', response.content.decode())
+    return found.group(1) if found else None
+
+
+def notification_queries(client, path, *, status=200) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == status
+    return sum('FROM "crm_notification"' in query["sql"] for query in queries.captured_queries)
+
+
+def test_the_navigation_shows_unread_notifications_until_they_are_read(client, agent, colleague):
+    NotificationFactory.create_batch(3, user=agent)
+    NotificationFactory(user=agent, read_at=timezone.now())
+    NotificationFactory(user=colleague)
+    client.force_login(agent)
+
+    assert nav_badge(client.get("/leads/")) == "3"
+    assert nav_badge(client.get("/my-day/")) == "3"
+    answer = client.post("/my-day/notifications/read/", HTTP_HX_REQUEST="true")
+    assert '<span id="my-day-unread" hx-swap-oob="delete"></span>' in answer.content.decode()
+
+    assert nav_badge(client.get("/leads/")) is None
+    assert nav_badge(client.get("/my-day/")) is None
+    client.force_login(colleague)
+    assert nav_badge(client.get("/leads/")) == "1"
+
+
+def test_the_badge_costs_one_bounded_query_per_page(client, agent):
+    Notification.objects.bulk_create(Notification(user=agent, kind="task_reminder", text=f"№{n}") for n in range(120))
+    client.force_login(agent)
+    assert nav_badge(client.get("/leads/")) == "99+"
+    assert notification_queries(client, "/leads/") == 1
+    assert notification_queries(client, f"/leads/{LeadFactory(assignee=agent).pk}/") == 1
+    # My day counts the unread once, for its list and the navigation alike (the other query is the list).
+    assert notification_queries(client, "/my-day/") == 2
+    assert nav_badge(client.get("/my-day/")) == "99+"
+
+
+def test_an_account_without_my_day_makes_no_count(client, outsider):
+    NotificationFactory(user=outsider)
+    client.force_login(outsider)
+    assert notification_queries(client, "/", status=403) == 0
 
 
 def test_positions_between_neighbours_and_respacing_a_used_up_gap(agent):
