@@ -23,8 +23,8 @@ def destination_names() -> list[str]:
     key, timeout = DESTINATIONS_CACHE
     names = cache.get(key)
     if names is None:
-        asked = Lead.objects.exclude(destination_resort="").values_list("destination_resort", flat=True)
-        sold = Order.objects.exclude(destination_resort="").values_list("destination_resort", flat=True)
+        asked = Lead.objects.exclude(destination_resort="").order_by().values_list("destination_resort", flat=True)
+        sold = Order.objects.exclude(destination_resort="").order_by().values_list("destination_resort", flat=True)
         names = sorted(set(asked.union(sold)))
         cache.set(key, names, timeout)
     return names

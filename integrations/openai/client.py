@@ -77,7 +77,8 @@ def _send(client: openai.OpenAI, request: dict, timeout: float):
         if exc.status_code >= 500 or exc.status_code in (408, 409):
             raise errors.OpenAIServerError(exc.status_code) from exc
         raise errors.OpenAIRejected(exc.status_code, _detail(exc)) from exc
-    except openai.APIResponseValidationError as exc:
+    except (openai.APIResponseValidationError, ValueError) as exc:
+        # A 200 whose body is not a chat completion (or not JSON at all).
         raise errors.OpenAIBadResponse("not a chat completion") from exc
 
 

@@ -1,0 +1,162 @@
+"""Benchmark of the analytics dashboard and the summary API on a scratch PostgreSQL database.
+
+    .venv/bin/python bench/analytics.py [--leads 300000] [--orders 100000] [--requests 30] [--keep]
+
+Creates the database, migrates it, runs ``seed_demo --leads N --orders M``
+(not timed; about a minute and a half at the default size), then serves the
+project with gunicorn (one sync worker, DEBUG off, no model configured: the
+plain summary) and times over HTTP, as a logged-in manager (every row, the
+heaviest scope):
+
+- ``GET /analytics/`` — the dashboard, default period (the last 30 days, beside the 30 before);
+- ``GET /analytics/?preset=12m`` and ``?preset=all`` — the same page over the last 12 months and all time;
+- ``GET /api/v1/analytics/summary`` — all time (the contract's default), and the last 30 days;
+- ``GET /bench/bare/`` — a bare Django view on the same server, database and middleware.
+
+Prints medians and 95th percentiles and writes ``bench/results/analytics.json``.
+``--keep`` keeps the seeded database for the next run (which then skips seeding).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import requests
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.kanban import manage, timed  # noqa: E402
+from tests.liveserver import gunicorn_server  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "analytics.json"
+USERNAME, PASSWORD = "bench-analytics-manager", "bench-Pass-2026"
+
+
+def log_in(session: requests.Session, base_url: str) -> None:
+    page = session.get(f"{base_url}/accounts/login/", timeout=30)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    session.post(f"{base_url}/accounts/login/", timeout=30,
+                 data={"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": token},
+                 headers={"Referer": f"{base_url}/accounts/login/"}).raise_for_status()
+    if "sessionid" not in session.cookies:
+        raise SystemExit("Could not log in the benchmark user.")
+
+
+def measure(base_url: str, *, requests_count: int) -> dict:
+    session = requests.Session()
+    log_in(session, base_url)
+    today = dt.date.today()
+    month_ago = (today - dt.timedelta(days=29)).isoformat()
+
+    def getter(path: str):
+        def call():
+            response = session.get(f"{base_url}{path}", timeout=60)
+            response.raise_for_status()
+            return response
+        return call
+
+    paths = {
+        "dashboard_30_days": "/analytics/",
+        "dashboard_12_months": "/analytics/?preset=12m",
+        "dashboard_all_time": "/analytics/?preset=all",
+        "summary_api_all_time": "/api/v1/analytics/summary",
+        "summary_api_30_days": f"/api/v1/analytics/summary?date_from={month_ago}&date_to={today.isoformat()}",
+        "bare_view": "/bench/bare/",
+    }
+    summary = getter(paths["summary_api_all_time"])().json()
+    return {
+        "all_time": {key: summary[key] for key in ("revenue_kzt", "orders", "clients", "active_clients", "leads",
+                                                  "conversion_rate")},
+        **{name: timed(getter(path), requests_count) for name, path in paths.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--leads", type=int, default=300_000)
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--server", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
+                        help="PostgreSQL server URL without a database name")
+    parser.add_argument("--database", default="crystalbay_bench_analytics")
+    parser.add_argument("--keep", action="store_true", help="keep the seeded database (and reuse a kept one)")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    options = parser.parse_args()
+
+    server = options.server.rstrip("/")
+    database = sql.Identifier(options.database)
+    database_url = f"{server}/{options.database}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "bench.kanban_settings",  # the project's settings plus /bench/bare/
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnop"),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "STATIC_MANIFEST": "0",
+        "REDIS_URL": "",
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "OPENAI_API_KEY": "",
+    }
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [options.database]).fetchone()
+        if exists and not options.keep:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(database))
+            exists = None
+        if not exists:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(database))
+    try:
+        manage(["migrate", "--no-input", "-v0"], env=env)
+        with psycopg.connect(database_url) as connection:
+            leads = connection.execute("SELECT count(*) FROM crm_lead").fetchone()[0]
+        seeded = "kept from an earlier run"
+        if leads < options.leads:
+            seeded = manage(["seed_demo", "--leads", str(options.leads), "--orders", str(options.orders),
+                             "--seed", str(options.seed)], env=env)
+        manage(["shell", "-c", (
+            "from django.contrib.auth.models import Group, User;"
+            f"u, _ = User.objects.get_or_create(username={USERNAME!r}, defaults={{'is_staff': True}});"
+            f"u.set_password({PASSWORD!r}); u.save(); u.groups.add(Group.objects.get(name='manager'))"
+        )], env=env)
+        with psycopg.connect(database_url, autocommit=True) as connection:
+            connection.execute("VACUUM ANALYZE")
+            counts = {table: connection.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
+                      .fetchone()[0] for table in ("crm_lead", "crm_order", "crm_client")}
+        with gunicorn_server(env, ready_path="/accounts/login/") as base_url:
+            row = {"seeded": seeded, "rows": counts, **measure(base_url, requests_count=options.requests)}
+    finally:
+        if not options.keep:
+            with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+
+    for name, figures in row.items():
+        if isinstance(figures, dict) and "median_ms" in figures:
+            print(f"{name:<22} median {figures['median_ms']:>7} ms   p95 {figures['p95_ms']:>7} ms", flush=True)
+    result = {
+        "server": "gunicorn, 1 sync worker, DEBUG off; client: python-requests on the same machine",
+        "user": "a manager (every row)",
+        **row,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+    options.output.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"→ {options.output}")
+
+
+if __name__ == "__main__":
+    main()
