@@ -46,7 +46,7 @@ class AnalyticsSummaryAPIView(APIView):
 
     def get(self, request):
         form = PeriodForm.for_user(request.user, request.query_params, default_preset=Preset.ALL_TIME)
-        if request.query_params and not form.is_valid():
+        if form.is_bound and not form.is_valid():
             return Response({"errors": form.errors.get_json_data()}, status=400)
         report = kpi_report(scope=Scope.for_user(request.user, form.filters), period=form.period)
         return Response(report_json(report))

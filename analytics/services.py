@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -148,7 +149,7 @@ def summary_write(*, summary_id: int) -> PeriodSummary | None:
             action="analytics_summary", messages=model_messages(summary.figures, language=summary.language),
             json_schema=SCHEMA, schema_name="period_summary", temperature=0.2,
         )
-        text = " ".join(str(answer.data["summary"]).split())
+        text = re.sub(r"[ \t\r\n]+", " ", str(answer.data["summary"])).strip()  # no-break spaces stay
         if not text:
             raise openai_errors.OpenAIBadResponse("empty summary")
         if invented := invented_numbers(text, summary.figures):
