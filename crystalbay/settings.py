@@ -8,6 +8,7 @@ every variable. An integration switches on when its variables are set.
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +42,10 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
+    "knox",
+    "import_export",
     "integrations",
     "crm",
     "tours",
@@ -191,14 +196,64 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Crystal Bay CRM <crm@localhost>")
 
-# --- REST API --------------------------------------------------------------
+# --- REST API and the public intake ------------------------------------------
+# Session (the pages' login) or a personal token an admin issues in the admin
+# (django-rest-knox: stored hashed, shown once, revoked by deleting it).
+# Throttles count in the cache (Redis in production); behind a proxy, NUM_PROXIES
+# says how many X-Forwarded-For hops to trust for the client's IP.
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Session first: a request with neither is refused with 403, as the pages' API always did.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "knox.auth.TokenAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "crm.api.schema.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "crm.api.common.Pagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["crm.api.common.UserThrottle"],
+    "EXCEPTION_HANDLER": "crm.api.common.exception_handler",
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Crystal Bay CRM API", "VERSION": "1.0.0"}
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Crystal Bay CRM API",
+    "DESCRIPTION": "Clients, leads, pipelines, orders, tasks, notes, offers and the inbox of Crystal Bay CRM. "
+                   "Authenticate with the session of the pages or with `Authorization: Token <token>` "
+                   "(tokens are issued by an admin under Knox → Auth tokens).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "crm.models.Channel",
+        "CurrencyEnum": "crm.models.Currency",
+        "MealPlanEnum": "crm.models.MealPlan",
+        "LanguageEnum": "crm.models.Language",
+        "OrderStatusEnum": "crm.models.OrderStatus",
+    },
+}
+# Requests a person may make to /api/v1/, counted per user ("600/m", "10000/h").
+API_USER_RATE_LIMIT = env.str("API_USER_RATE_LIMIT", default="600/m")
+# The website's booking form: requests per IP, and a Cloudflare Turnstile check when
+# its secret is set (TURNSTILE_API_URL points the check at a local server in tests).
+PUBLIC_INTAKE_RATE_LIMIT = env.str("PUBLIC_INTAKE_RATE_LIMIT", default="20/m")
+TURNSTILE_SECRET_KEY = env.str("TURNSTILE_SECRET_KEY", default="")
+TURNSTILE_API_URL = env.str("TURNSTILE_API_URL", default="https://challenges.cloudflare.com")
+TURNSTILE_TIMEOUT = env.float("TURNSTILE_TIMEOUT", default=5.0)
+# How long an Idempotency-Key of the public intake is remembered, in seconds.
+PUBLIC_INTAKE_IDEMPOTENCY_TTL = env.int("PUBLIC_INTAKE_IDEMPOTENCY_TTL", default=24 * 3600)
+CORS_ALLOW_METHODS = ("OPTIONS", "POST")
+CORS_ALLOW_HEADERS = (*default_cors_headers, "idempotency-key")
+CORS_EXPOSE_HEADERS = ("Retry-After", "Idempotent-Replayed")
 
 # --- Integrations (each switches on when its variables are set) --------------
 
@@ -221,7 +276,6 @@ WAZZUP_API_URL = env.str("WAZZUP_API_URL", default="https://api.wazzup24.com")
 WAZZUP_WEBHOOK_TOKEN = env.str("WAZZUP_WEBHOOK_TOKEN", default="")
 BITRIX_WEBHOOK_URL = env.str("BITRIX_WEBHOOK_URL", default="")
 INBOUND_EMAIL_SECRET = env.str("INBOUND_EMAIL_SECRET", default="")
-PUBLIC_INTAKE_RATE_LIMIT = env.str("PUBLIC_INTAKE_RATE_LIMIT", default="20/m")
 
 # --- SAMO tour search (tours app) ----------------------------------------------
 # Timeouts in seconds; retries apply to transient failures only (no connection, HTTP 5xx).

@@ -2,13 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from analytics.urls import api_urlpatterns as analytics_api_urlpatterns
 from crm.urls import my_day_urlpatterns
 from crystalbay import views
 from integrations import views as integration_views
-from messaging.urls import api_urlpatterns as messaging_api_urlpatterns
 from messaging.urls import webhook_urlpatterns
-from tours.api import TourSearchAPIView
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,10 +16,8 @@ urlpatterns = [
     path("tours/", include("tours.urls")),
     path("inbox/", include("messaging.urls")),
     path("webhooks/", include(webhook_urlpatterns)),
-    path("api/v1/", include(messaging_api_urlpatterns)),
-    path("api/v1/tours/search/", TourSearchAPIView.as_view(), name="api-tours-search"),
+    path("api/", include("crystalbay.api")),
     path("analytics/", include("analytics.urls")),
-    path("api/v1/analytics/", include(analytics_api_urlpatterns)),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

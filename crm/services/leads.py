@@ -54,7 +54,8 @@ def stage_sla_due(stage: Stage, *, entered_at) -> datetime | None:
 
 
 def _column(stage: Stage, *, without: Lead | None = None):
-    column = Lead.objects.filter(stage=stage)
+    # The pipeline too, so that the board's (pipeline, stage, position) index answers.
+    column = Lead.objects.filter(pipeline_id=stage.pipeline_id, stage=stage)
     return column.exclude(pk=without.pk) if without is not None and without.pk else column
 
 
@@ -138,8 +139,9 @@ def lead_create(*, lead: Lead, user) -> Lead:
     stage — the pipeline's first one when none is given — like a moved lead does,
     and the entry is recorded in the stage history and on the client's timeline.
     A new lead cannot start in a won stage (it has no order yet).
-    Assignment is a separate step (``lead_assign``), with its own rights."""
-    if not (access.is_supervisor(user) or access.is_agent(user)):
+    Assignment is a separate step (``lead_assign``), with its own rights.
+    ``user`` None is the system itself (the website's booking form): no one to check."""
+    if user is not None and not (access.is_supervisor(user) or access.is_agent(user)):
         raise PermissionDenied(_("You may not create leads."))
     if lead.stage_id is None:
         lead.stage = lead.pipeline.stages.order_by("position", "id").first()
@@ -162,7 +164,10 @@ def lead_create(*, lead: Lead, user) -> Lead:
 def _locked_for_change(lead: Lead, *, user, expected_version: int | None) -> Lead:
     # Lock the lead row alone: joined into the locking query, its stage would make
     # a waiting mover miss the row once the first mover has changed the stage.
+    read = lead
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if Lead.stage.is_cached(read) and read.stage_id == lead.stage_id:
+        lead.stage = read.stage  # the caller's copy of the same stage row: no need to read it again
     if not access.can_change(user, lead):
         raise PermissionDenied(_("You may not change this lead."))
     if expected_version is not None and lead.version != expected_version:

@@ -1,0 +1,99 @@
+"""What every API view shares: who may use the API at all, pagination, throttles,
+and one translation of the services' errors into DRF's JSON answers.
+
+Services raise Django's ``ValidationError`` (a rule was broken: 400, or 409 when
+someone changed the row meanwhile) and ``PermissionDenied`` (403); the views
+only call them, so the mapping lives here, once.
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, pagination, permissions, status, throttling
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from crm import access
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("Someone else has changed this meanwhile.")
+    default_code = "conflict"
+
+
+def service_error(exc: DjangoValidationError) -> exceptions.APIException:
+    """A service's refusal as an API error: per field when the service named
+    fields, else under ``non_field_errors``; a stale version is a 409."""
+    if getattr(exc, "code", None) == "stale":
+        return Conflict(" ".join(exc.messages))
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(exc.message_dict)
+    return exceptions.ValidationError({"non_field_errors": exc.messages})
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = service_error(exc)
+    elif isinstance(exc, DjangoPermissionDenied) and not exc.args:
+        exc = exceptions.PermissionDenied()
+    return drf_exception_handler(exc, context)
+
+
+class WorksWithCrm(permissions.BasePermission):
+    """The API is for the people the pages are for: agents, managers, admins and
+    accountants. Which rows each of them sees is ``crm.access``'s
+    (``visible_to`` in every queryset); what they may change, the services'."""
+
+    message = _("Your account has no role that works with the CRM.")
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and (access.is_agent(user) or access.can_read_all(user)))
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ConfiguredRateThrottle(throttling.SimpleRateThrottle):
+    """A throttle whose rate is a Django setting read at request time (so an
+    environment variable, or a test, sets it)."""
+
+    rate_setting = ""
+
+    def __init__(self):
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+
+    def get_rate(self):
+        return getattr(settings, self.rate_setting)
+
+
+class UserThrottle(ConfiguredRateThrottle):
+    """Requests per person (``API_USER_RATE_LIMIT``); anonymous requests are
+    refused by authentication anyway, so they are counted per IP."""
+
+    scope = "user"
+    rate_setting = "API_USER_RATE_LIMIT"
+
+    def get_cache_key(self, request, view):
+        ident = request.user.pk if request.user and request.user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class PublicIntakeThrottle(ConfiguredRateThrottle):
+    """Requests per client IP to the public booking form (``PUBLIC_INTAKE_RATE_LIMIT``)."""
+
+    scope = "public_intake"
+    rate_setting = "PUBLIC_INTAKE_RATE_LIMIT"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def client_ip(request) -> str:
+    """The client's IP as the throttles see it (``NUM_PROXIES`` trusted hops)."""
+    return PublicIntakeThrottle().get_ident(request) or ""

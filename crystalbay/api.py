@@ -1,0 +1,65 @@
+"""The REST API's URLs, mounted at ``/api/``: one router every app's viewsets
+are registered into (``/api/v1/``), the apps' single views beside it, the
+public booking form, and the OpenAPI schema with its docs (served from the
+project's own static files: drf-spectacular-sidecar).
+
+It also hands the booking form's requests to the inbox: the CRM (which imports
+no other app of ours) announces each one with ``lead_received``; the receiver
+below shows it as an inbound message of the website channel.
+"""
+
+from django.urls import include, path
+from django.utils import timezone
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework import routers
+
+from analytics.urls import api_urlpatterns as analytics_api_urlpatterns
+from crm.api.clients import ClientViewSet
+from crm.api.leads import LeadViewSet, PipelineViewSet, StageViewSet
+from crm.api.orders import OrderViewSet
+from crm.api.public import PublicLeadIntakeView
+from crm.api.tasks import NoteViewSet, TaskViewSet
+from crm.services.intake import intake_summary, lead_received
+from integrations.messages import Contact, InboundMessage
+from messaging.models import Platform
+from messaging.services.inbound import message_receive
+from messaging.urls import api_urlpatterns as messaging_api_urlpatterns
+from tours.api import OfferViewSet, TourSearchAPIView
+
+router = routers.DefaultRouter()
+router.register("clients", ClientViewSet, basename="api-client")
+router.register("leads", LeadViewSet, basename="api-lead")
+router.register("pipelines", PipelineViewSet, basename="api-pipeline")
+router.register("stages", StageViewSet, basename="api-stage")
+router.register("orders", OrderViewSet, basename="api-order")
+router.register("tasks", TaskViewSet, basename="api-task")
+router.register("notes", NoteViewSet, basename="api-note")
+router.register("offers", OfferViewSet, basename="api-offer")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/tours/search/", TourSearchAPIView.as_view(), name="api-tours-search"),
+    path("v1/", include(messaging_api_urlpatterns)),
+    path("v1/analytics/", include(analytics_api_urlpatterns)),
+    path("public/v1/leads", PublicLeadIntakeView.as_view(), name="api-public-leads"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
+
+
+def show_in_inbox(sender, *, lead, client, submission, **kwargs) -> None:
+    """The request as the first message of a website conversation of its own
+    (one per request, like the lead), stored like any provider's delivery."""
+    message_receive(inbound=InboundMessage(
+        platform=Platform.WEB, chat_id=f"lead-{lead.pk}", message_id=f"lead-{lead.pk}", sent_at=timezone.now(),
+        text=intake_summary(submission), chat_title=client.full_name,
+        contact=Contact(name=submission.name, phone=submission.phone, email=submission.email,
+                        whatsapp_id=submission.phone),
+        raw={"page_url": submission.page_url, "utm_source": submission.utm_source,
+             "utm_medium": submission.utm_medium, "utm_campaign": submission.utm_campaign, "lead": lead.pk},
+    ))
+
+
+lead_received.connect(show_in_inbox, dispatch_uid="inbox-web-form")

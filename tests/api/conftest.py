@@ -1,0 +1,26 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.liveserver import gunicorn, subprocess_database_url  # noqa: F401 (fixtures)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle counters and idempotency keys live in the cache: each test starts clean."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api():
+    """``api(user)``: a client logged in as ``user`` (the pages' session), or anonymous."""
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
