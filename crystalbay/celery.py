@@ -23,5 +23,5 @@ app.conf.beat_schedule.update({
                                   "kwargs": {"prices": True}},
 })
 
-# messaging: hand over again inbound messages whose processing was lost (idempotent).
-app.conf.beat_schedule["messaging-inbound-sweep"] = {"task": "messaging.inbound_sweep", "schedule": 300.0}
+# messaging: process inbound messages whose hand-over to the worker was lost (idempotent).
+app.conf.beat_schedule["messaging-inbound-drain"] = {"task": "messaging.inbound_drain", "schedule": 300.0}

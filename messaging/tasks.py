@@ -1,34 +1,20 @@
 """Background jobs of the inbox. Thin: each takes ids and calls one service;
 the schedule of the sweep is in ``crystalbay/celery.py``."""
 
-import logging
 import random
 
 from celery import shared_task
 from django.conf import settings
 
-from messaging.services.inbound import inbound_process, inbound_sweep
+from messaging.services.inbound import inbound_drain
 from messaging.services.outbound import message_send
 
-logger = logging.getLogger(__name__)
 
-
-@shared_task(name="messaging.inbound_process")
-def inbound_process_task(message_id: int) -> bool:
-    """Match, link and record one stored inbound message (once, however often it runs).
-    A failure leaves the message waiting, for the sweep to queue again."""
-    return inbound_process(message_id=message_id)
-
-
-@shared_task(name="messaging.inbound_sweep")
-def inbound_sweep_task() -> int:
-    """Queue again the stored messages whose processing was lost (a broker outage, a failure)."""
-    pending = inbound_sweep()
-    for message_id in pending:
-        inbound_process_task.delay(message_id)
-    if pending:
-        logger.warning("Re-queued %d inbound messages left unprocessed", len(pending))
-    return len(pending)
+@shared_task(name="messaging.inbound_drain")
+def inbound_drain_task() -> int:
+    """Match, link and record every stored inbound message still waiting (each
+    once, however often it runs); queued by the webhooks and run periodically."""
+    return inbound_drain()
 
 
 @shared_task(bind=True, name="messaging.message_send")

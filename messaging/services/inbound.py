@@ -4,9 +4,10 @@ everything slower happens afterwards in ``inbound_process`` (a Celery task).
 - ``message_receive`` is the webhook's whole job: find or create the
   conversation, insert the message unless (platform, chat, provider id) is
   already there, and count it unread — one statement, so a concurrent
-  re-delivery waits for the first and then inserts nothing. Only a message
-  stored for the first time is handed to the worker, after commit; a lost
-  hand-over is picked up by ``inbound_sweep``.
+  re-delivery waits for the first and then inserts nothing. A message stored
+  for the first time is handed to the worker after commit: a drain is queued
+  unless one is already (see ``inbound_drain``); what a lost hand-over leaves
+  is taken by the periodic drain.
 - ``inbound_process`` matches the client (``crm.services.matching``), links the
   conversation to the client's open lead (or a new one), puts the message on the
   lead's timeline and tells the agent. It runs once per message, however often
@@ -14,12 +15,12 @@ everything slower happens afterwards in ``inbound_process`` (a Celery task).
 """
 
 import contextlib
-import datetime as dt
 import json
 import logging
 import uuid
 from dataclasses import asdict
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -42,26 +43,49 @@ STATUS_AFTER = {
                           Message.Status.DELIVERED, Message.Status.FAILED),
     Message.Status.FAILED: (Message.Status.QUEUED, Message.Status.SENDING, Message.Status.SENT),
 }
-SWEEP_AFTER = dt.timedelta(minutes=2)
+# Set while a drain of waiting inbound messages is queued or running.
+DRAIN_FLAG = "messaging:inbound-drain-queued"
+DRAIN_FLAG_SECONDS = 120
 
-_INSERT = """
-WITH new AS (
+# One round trip: find or create the conversation, insert the message unless it is
+# there already, and count it on the conversation. Sub-statements of one WITH do not
+# see each other's rows, so a conversation created here starts with the message
+# counted, and only an existing one is updated. When a concurrent delivery created
+# the conversation a moment ago (invisible to this statement), nothing is inserted
+# and ``conversations`` is 0: the caller runs the statement again.
+_RECEIVE = """
+WITH existing AS (
+    SELECT id FROM messaging_conversation WHERE platform = %(platform)s AND chat_id = %(chat_id)s
+), created AS (
+    INSERT INTO messaging_conversation (
+        platform, chat_id, title, status, unread_count, last_message_at, preview, wazzup_channel_id, created_at
+    )
+    SELECT %(platform)s, %(chat_id)s, %(title)s, 'open', %(unread)s, %(now)s, %(preview)s, %(channel)s, %(now)s
+    WHERE NOT EXISTS (SELECT 1 FROM existing)
+    ON CONFLICT (platform, chat_id) DO NOTHING
+    RETURNING id
+), conversation AS (
+    SELECT id FROM existing UNION ALL SELECT id FROM created
+), new AS (
     INSERT INTO messaging_message (
         conversation_id, platform, chat_id, message_id, crm_id, direction, sender_name, sender_ids, text,
         attachments, status, error, raw, created_at, needs_processing, send_attempts
-    ) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s::jsonb, %s, '', %s::jsonb, %s, TRUE, 0)
+    )
+    SELECT conversation.id, %(platform)s, %(chat_id)s, %(message_id)s, %(crm_id)s, %(direction)s, %(sender)s,
+           %(sender_ids)s::jsonb, %(text)s, %(attachments)s::jsonb, %(status)s, '', %(raw)s::jsonb, %(now)s, TRUE, 0
+    FROM conversation
     ON CONFLICT (platform, chat_id, message_id) DO NOTHING
-    RETURNING id, created_at
+    RETURNING id
 ), touched AS (
     UPDATE messaging_conversation AS c SET
-        unread_count = c.unread_count + %s,
-        last_message_at = GREATEST(c.last_message_at, new.created_at),
-        preview = %s,
-        status = %s
-    FROM new WHERE c.id = %s
+        unread_count = c.unread_count + %(unread)s,
+        last_message_at = GREATEST(c.last_message_at, %(now)s),
+        preview = %(preview)s,
+        status = 'open'
+    FROM existing, new WHERE c.id = existing.id
     RETURNING c.id
 )
-SELECT id FROM new
+SELECT (SELECT id FROM new), (SELECT count(*) FROM conversation)
 """
 
 
@@ -70,18 +94,6 @@ def preview_of(text: str, attachments: list) -> str:
     if not text and attachments:
         text = "📎 " + ", ".join(str(item.get("type", "")) for item in attachments)
     return text[:PREVIEW_LENGTH]
-
-
-def _conversation_id(inbound: InboundMessage) -> int:
-    platform, chat_id = inbound.platform, inbound.chat_id
-    found = Conversation.objects.filter(platform=platform, chat_id=chat_id).values_list("pk", flat=True).first()
-    if found is not None:
-        return found
-    Conversation.objects.bulk_create([Conversation(
-        platform=platform, chat_id=chat_id, title=inbound.chat_title[:200],
-        wazzup_channel_id=inbound.extra.get("channel_id", "")[:64],
-    )], ignore_conflicts=True)
-    return Conversation.objects.filter(platform=platform, chat_id=chat_id).values_list("pk", flat=True).get()
 
 
 def _adopt_echo(inbound: InboundMessage) -> bool:
@@ -104,37 +116,43 @@ def message_receive(*, inbound: InboundMessage) -> tuple[int | None, bool]:
     None for a re-delivery. A new message is handed to ``inbound_process`` after commit."""
     if _adopt_echo(inbound):
         return None, False
-    conversation_id = _conversation_id(inbound)
     incoming = inbound.direction != Message.Direction.OUT
-    now = timezone.now()
-    params = [
-        conversation_id, inbound.platform, inbound.chat_id, inbound.message_id[:255], uuid.uuid4(),
-        inbound.direction, inbound.contact.name[:200],
-        json.dumps({k: v for k, v in asdict(inbound.contact).items() if v and k != "name"}, ensure_ascii=False),
-        inbound.text, json.dumps(inbound.attachments, ensure_ascii=False),
-        Message.Status.RECEIVED if incoming else Message.Status.SENT,
-        json.dumps(inbound.raw, ensure_ascii=False), now,
-        1 if incoming else 0, preview_of(inbound.text, inbound.attachments), Conversation.Status.OPEN,
-        conversation_id,
-    ]
+    params = {
+        "platform": inbound.platform, "chat_id": inbound.chat_id, "title": inbound.chat_title[:200],
+        "channel": inbound.extra.get("channel_id", "")[:64], "now": timezone.now(),
+        "unread": 1 if incoming else 0, "preview": preview_of(inbound.text, inbound.attachments),
+        "message_id": inbound.message_id[:255], "crm_id": uuid.uuid4(), "direction": inbound.direction,
+        "sender": inbound.contact.name[:200],
+        "sender_ids": json.dumps({k: v for k, v in asdict(inbound.contact).items() if v and k != "name"},
+                                 ensure_ascii=False),
+        "text": inbound.text, "attachments": json.dumps(inbound.attachments, ensure_ascii=False),
+        "status": Message.Status.RECEIVED if incoming else Message.Status.SENT,
+        "raw": json.dumps(inbound.raw, ensure_ascii=False),
+    }
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT, params)
-        row = cursor.fetchone()
-    if row is None:
+        for _attempt in range(3):
+            cursor.execute(_RECEIVE, params)
+            message_id, conversations = cursor.fetchone()
+            if conversations:
+                break
+    if message_id is None:
         return None, False
-    message_id = row[0]
-    transaction.on_commit(lambda: _hand_over(message_id))
+    transaction.on_commit(_hand_over)
     return message_id, True
 
 
-def _hand_over(message_id: int) -> None:
-    from messaging.tasks import inbound_process_task
+def _hand_over() -> None:
+    """Queue a drain of the waiting messages unless one is queued already: under
+    load most deliveries only find the flag set (one Redis round trip) instead of
+    publishing a task each."""
+    from messaging.tasks import inbound_drain_task
 
     try:
-        inbound_process_task.delay(message_id)
+        if cache.add(DRAIN_FLAG, 1, timeout=DRAIN_FLAG_SECONDS):
+            inbound_drain_task.delay()
     except Exception:
-        # Stored all the same: the sweep hands it over once the broker is back.
-        logger.exception("Could not queue processing of message %s; the sweep will", message_id)
+        # Stored all the same: the periodic drain picks it up once the broker is back.
+        logger.exception("Could not queue the processing of inbound messages; the periodic drain will")
 
 
 def status_update(*, update: StatusUpdate) -> int:
@@ -202,9 +220,32 @@ def inbound_process(*, message_id: int) -> bool:
     return True
 
 
-def inbound_sweep(*, older_than: dt.timedelta = SWEEP_AFTER, limit: int = 500) -> list[int]:
-    """Ids of stored messages still waiting for processing a while after they came
-    (their hand-over to the worker was lost): the periodic job queues them again."""
-    cutoff = timezone.now() - older_than
-    return list(Message.objects.filter(needs_processing=True, created_at__lt=cutoff).order_by("created_at")
-                .values_list("pk", flat=True)[:limit])
+def inbound_drain(*, batch: int = 100) -> int:
+    """Process every message waiting for it, oldest first; the number processed.
+
+    The flag that stops deliveries from queueing more drains is cleared only
+    once nothing is left, then looked at once more: a message stored between the
+    last look and the clearing found the flag still set and queued nothing, so
+    this drain takes it. A message whose processing fails stays waiting (logged)
+    for the next drain; the periodic one runs every few minutes."""
+    processed, failed = 0, set()
+    try:
+        while True:
+            waiting = list(Message.objects.filter(needs_processing=True).exclude(pk__in=failed)
+                           .order_by("pk").values_list("pk", flat=True)[:batch])
+            if not waiting:
+                cache.delete(DRAIN_FLAG)
+                if not Message.objects.filter(needs_processing=True).exclude(pk__in=failed).exists():
+                    return processed
+                if not cache.add(DRAIN_FLAG, 1, timeout=DRAIN_FLAG_SECONDS):
+                    return processed  # another drain is queued and will take them
+                continue
+            for message_id in waiting:
+                try:
+                    processed += inbound_process(message_id=message_id)
+                except Exception:
+                    logger.exception("Processing inbound message %s failed; it stays waiting", message_id)
+                    failed.add(message_id)
+    except BaseException:
+        cache.delete(DRAIN_FLAG)
+        raise
