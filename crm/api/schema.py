@@ -9,7 +9,6 @@ schema tests know them.
 - a write: 400 (field errors, or a broken rule), 409 (changed meanwhile).
 """
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
@@ -24,11 +23,11 @@ DETAIL_ERROR = {
 FIELD_ERRORS = {"type": "object", "additionalProperties": {}}
 
 ERRORS = {
-    "400": (_("The input breaks a rule: messages per field, or under non_field_errors"), FIELD_ERRORS),
-    "403": (_("Not logged in (no session, no valid token), or not allowed for this person"), DETAIL_ERROR),
-    "404": (_("Not found, or not visible to this person"), DETAIL_ERROR),
-    "409": (_("Changed meanwhile, or an Idempotency-Key reused for another request"), DETAIL_ERROR),
-    "429": (_("Too many requests: try again after Retry-After seconds"), DETAIL_ERROR),
+    "400": ("The input breaks a rule: messages per field, or under non_field_errors", FIELD_ERRORS),
+    "403": ("Not logged in (no session, no valid token), or not allowed for this person", DETAIL_ERROR),
+    "404": ("Not found, or not visible to this person", DETAIL_ERROR),
+    "409": ("Changed meanwhile, or an Idempotency-Key reused for another request", DETAIL_ERROR),
+    "429": ("Too many requests: try again after Retry-After seconds", DETAIL_ERROR),
 }
 
 
@@ -50,10 +49,10 @@ class AutoSchema(openapi.AutoSchema):
             if code in responses:
                 continue
             description, schema = ERRORS[code]
-            response = {"description": str(description), "content": {"application/json": {"schema": schema}}}
+            response = {"description": description, "content": {"application/json": {"schema": schema}}}
             if code == "429":
                 response["headers"] = {"Retry-After": {
-                    "schema": build_basic_type(OpenApiTypes.INT), "description": str(_("Seconds to wait")),
+                    "schema": build_basic_type(OpenApiTypes.INT), "description": "Seconds to wait",
                 }}
             responses[code] = response
         return responses

@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from tests.api.turnstile_server import fake_turnstile  # noqa: F401 (fixture)
 from tests.liveserver import gunicorn, subprocess_database_url  # noqa: F401 (fixtures)
 
 
