@@ -3,12 +3,15 @@ same rights as the dashboard (agents get their own figures). Without dates
 it covers all time; ``date_from``/``date_to`` (YYYY-MM-DD, Almaty dates, both
 included), ``preset``, ``agent``, ``channel`` and ``destination`` narrow it."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics.forms import PeriodForm
-from analytics.selectors import KPIS, Preset, Scope, kpi_report
+from analytics.selectors import KPIS, Preset, Scope
+from analytics.selectors.dashboard import dashboard_figures
 from analytics.selectors.kpis import KpiReport
 from analytics.selectors.scope import Period
 from crm import access
@@ -44,9 +47,20 @@ def report_json(report: KpiReport) -> dict:
 class AnalyticsSummaryAPIView(APIView):
     permission_classes = [ReadsAnalytics]
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("preset", OpenApiTypes.STR, enum=Preset.values),
+            OpenApiParameter("date_from", OpenApiTypes.DATE),
+            OpenApiParameter("date_to", OpenApiTypes.DATE),
+            OpenApiParameter("agent", OpenApiTypes.INT),
+            OpenApiParameter("channel", OpenApiTypes.STR),
+            OpenApiParameter("destination", OpenApiTypes.STR),
+        ],
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         form = PeriodForm.for_user(request.user, request.query_params, default_preset=Preset.ALL_TIME)
         if form.is_bound and not form.is_valid():
             return Response({"errors": form.errors.get_json_data()}, status=400)
-        report = kpi_report(scope=Scope.for_user(request.user, form.filters), period=form.period)
-        return Response(report_json(report))
+        scope = Scope.for_user(request.user, form.filters)
+        return Response(report_json(dashboard_figures(scope=scope, period=form.period, with_tables=False).report))

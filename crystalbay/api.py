@@ -21,6 +21,7 @@ from crm.api.public import PublicLeadIntakeView
 from crm.api.tasks import NoteViewSet, TaskViewSet
 from crm.services.intake import intake_summary, lead_received
 from integrations.messages import Contact, InboundMessage
+from messaging.api import ConversationViewSet
 from messaging.models import Platform
 from messaging.services.inbound import message_receive
 from messaging.urls import api_urlpatterns as messaging_api_urlpatterns
@@ -35,6 +36,7 @@ router.register("orders", OrderViewSet, basename="api-order")
 router.register("tasks", TaskViewSet, basename="api-task")
 router.register("notes", NoteViewSet, basename="api-note")
 router.register("offers", OfferViewSet, basename="api-offer")
+router.register("conversations", ConversationViewSet, basename="api-conversation")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

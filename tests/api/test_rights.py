@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from crm.models import Activity, ActivityKind, Client, Lead, Order, OrderStatus, Task
 from tests.api.factories import OfferSnapshotFactory
 from tests.crm.factories import ActivityFactory, ClientFactory, LeadFactory, OrderFactory, TaskFactory, default_stage
+from tests.messaging.factories import ConversationFactory, MessageFactory
 
 PEOPLE = ["agent", "colleague", "outsider", "manager", "accountant"]
 
@@ -27,6 +28,7 @@ def owned(agent):
         "task": TaskFactory(lead=lead, assignee=agent),
         "note": ActivityFactory(lead=lead, author=agent),
         "offer": OfferSnapshotFactory(lead=lead),
+        "conversation": ConversationFactory(client=lead.client, lead=lead, assignee=agent),
     }
 
 
@@ -37,6 +39,7 @@ READ = {  # resource -> list URL
     "task": "/api/v1/tasks/",
     "note": "/api/v1/notes/",
     "offer": "/api/v1/offers/",
+    "conversation": "/api/v1/conversations/",
 }
 # What each person gets when reading the agent's row: list shows it? detail status.
 READ_ANSWERS = {
@@ -273,3 +276,13 @@ def test_an_inactive_persons_token_stops_working(agent, owned):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/leads/").status_code == 403
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+def test_reading_the_agents_thread(api, request, owned, person):
+    conversation = owned["conversation"]
+    MessageFactory(conversation=conversation, text="Нужен тур на двоих")
+    answer = api(request.getfixturevalue(person)).get(f"/api/v1/conversations/{conversation.pk}/messages")
+    assert answer.status_code == READ_ANSWERS[person][1]
+    if answer.status_code == 200:
+        assert [message["text"] for message in answer.json()] == ["Нужен тур на двоих"]
