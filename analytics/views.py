@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from analytics import services
 from analytics.forms import MarketingSpendForm, PeriodForm, SurveyResponseForm
 from analytics.models import MarketingSpend, SurveyResponse
-from analytics.selectors import KPIS, Scope, kpi_report
-from analytics.selectors.tables import FUNNEL_FORMULA, dashboard_tables
+from analytics.selectors import KPIS, Scope
+from analytics.selectors.dashboard import dashboard_figures
+from analytics.selectors.tables import FUNNEL_FORMULA
 from analytics.summary import period_display, summary_figures
 from crm import access
 
@@ -55,10 +56,11 @@ def _read(request):
 
 def _dashboard_context(request) -> dict:
     form, scope, period = _read(request)
-    report = kpi_report(scope=scope, period=period)
-    tables = dashboard_tables(scope=scope, period=period)
+    computed = dashboard_figures(scope=scope, period=period)
+    report, tables = computed.report, computed.tables
     figures = summary_figures(report, tables, filters=_filters_described(form, scope))
     return {
+        "computed_at": computed.computed_at,
         "form": form,
         "scope": scope,
         "report": report,
@@ -122,7 +124,7 @@ def summary_part(request, key: str):
 @require_GET
 def export(request, table: str):
     form, scope, period = _read(request)
-    tables = dashboard_tables(scope=scope, period=period)
+    tables = dashboard_figures(scope=scope, period=period).tables
     if table not in tables:
         raise Http404
     chosen = tables[table]

@@ -11,6 +11,7 @@ from django.db.models import Model, QuerySet
 
 from analytics.models import MarketingSpend, SurveyResponse
 from analytics.selectors.formulas import (
+    KPI_BY_KEY,
     KPIS,
     Kpi,
     Unit,
@@ -35,10 +36,14 @@ CURRENT, PREVIOUS = "cur", "prev"
 
 @dataclass(frozen=True)
 class KpiValue:
-    kpi: Kpi
+    key: str
     value: Any
     previous: Any
     compared: bool
+
+    @property
+    def kpi(self) -> Kpi:
+        return KPI_BY_KEY[self.key]
 
     @property
     def change(self):
@@ -138,7 +143,7 @@ def kpi_report(*, scope: Scope, period: Period) -> KpiReport:
     figures = period_figures(scope, periods)
     values = [
         KpiValue(
-            kpi=kpi,
+            key=kpi.key,
             value=kpi.compute(figures[CURRENT]),
             previous=None if previous is None else kpi.compute(figures[PREVIOUS]),
             compared=previous is not None,

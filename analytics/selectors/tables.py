@@ -149,16 +149,17 @@ def funnel(*, scope: Scope, period: Period) -> list[Row]:
             default="stage__position", output_field=IntegerField(),
         )
     )
-    counts = leads.aggregate(
-        all_leads=Count("pk"),
-        **{f"stage_{stage.pk}": Count("pk", filter=Q(reach__gte=stage.position)) for stage in stages[1:]},
-    )
+    # Each lead's reach is computed once, grouped: a handful of (reach, leads) rows whatever the number of leads.
+    by_reach = list(leads.values("reach").annotate(leads=Count("pk")).order_by())
+    total = sum(group["leads"] for group in by_reach)
+    counts = {stage.pk: sum(group["leads"] for group in by_reach if group["reach"] >= stage.position)
+              for stage in stages}
     rows, before = [], None
     for index, stage in enumerate(stages):
-        reached = counts["all_leads"] if index == 0 else counts[f"stage_{stage.pk}"]
+        reached = total if index == 0 else counts[stage.pk]
         rows.append(Row(stage.pk, stage.label, {"reached": reached}, {
             "reached": reached,
-            "of_all": percent(reached, counts["all_leads"]),
+            "of_all": percent(reached, total),
             "step": None if before is None else percent(reached, before),
             "won": stage.kind == StageKind.WON,
         }))

@@ -267,3 +267,19 @@ def test_negative_spend_is_a_field_error(client, manager):
     html = client.post("/analytics/spend/", {"month": "2026-03", "channel": "web", "amount_kzt": "-5"},
                        **EN).content.decode()
     assert "greater than or equal to 0" in html and not MarketingSpend.objects.exists()
+
+
+def test_figures_are_kept_for_a_minute_per_scope_and_period(client, manager, agent, settings, two_agents_sales):
+    settings.ANALYTICS_CACHE_SECONDS = 60
+    from django.core.cache import cache
+
+    cache.clear()
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as first:
+        page(client, {"preset": "7d"})
+    with CaptureQueriesContext(connection) as again:
+        html = page(client, {"preset": "7d"})
+    assert len(again) < len(first) - 15 and tile(html, "revenue_kzt") == "5,000,000 ₸"
+    client.force_login(agent)  # another scope: its own figures
+    assert tile(page(client, {"preset": "7d"}), "revenue_kzt") == "2,000,000 ₸"
+    cache.clear()
