@@ -346,3 +346,5 @@ INBOX_POLL_SECONDS = env.int("INBOX_POLL_SECONDS", default=3)
 # failures (no connection, timeout, 429, 5xx) again this many times, backing off.
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
 ANALYTICS_SUMMARY_RETRIES = env.int("ANALYTICS_SUMMARY_RETRIES", default=3)
+# How long the dashboard's figures of one scope, period and filters are kept, in seconds (0: never).
+ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=60)
