@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from crm import access
 from crm.api.common import WorksWithCrm
+from crm.api.fields import RowSerializer
 from crm.api.orders import OrderDetailSerializer
 from crm.models import Order
 from integrations.samo import errors
@@ -106,7 +107,7 @@ class TourSearchAPIView(APIView):
         return Response(result_json(result))
 
 
-class OfferSerializer(serializers.ModelSerializer):
+class OfferSerializer(RowSerializer):
     class Meta:
         model = OfferSnapshot
         fields = [

@@ -9,11 +9,11 @@ from rest_framework.response import Response
 
 from crm import access, services
 from crm.api.common import Conflict, WorksWithCrm
-from crm.api.fields import PersonSerializer, phone_field
+from crm.api.fields import MomentFilter, PersonSerializer, RowSerializer, phone_field
 from crm.models import Channel, Client, Language
 
 
-class ClientSerializer(serializers.ModelSerializer):
+class ClientSerializer(RowSerializer):
     phone = serializers.CharField(read_only=True, allow_null=True)
     owner = PersonSerializer(read_only=True, allow_null=True)
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
@@ -43,8 +43,8 @@ class ClientFilter(django_filters.FilterSet):
     language = django_filters.ChoiceFilter(choices=Language.choices)
     owner = django_filters.NumberFilter(field_name="owner_id")
     tag = django_filters.CharFilter(field_name="tags__name", distinct=True)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
+    created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Client

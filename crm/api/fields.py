@@ -1,9 +1,12 @@
 """Small pieces the CRM's serializers share: a person, a client in brief, and the
 choices of a request narrowed to what the requesting person may see."""
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 
+import django_filters
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
@@ -19,6 +22,19 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.UUID, OpenApiParameter.HEADER, required=False,
     description="A UUID: sending the same create again with it returns the first result (200) instead of a second row.",
 )
+
+
+class RowSerializer(serializers.ModelSerializer):
+    """A model serializer for reading rows whose schema says what the rows hold:
+    a choice that may be blank stays allowed to be (DRF drops ``allow_blank``
+    from read-only fields, and the schema would then promise a value)."""
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        blank_choice = bool(kwargs.get("allow_blank")) and "choices" in kwargs
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank_choice:
+            kwargs["allow_blank"] = True
+        return kwargs
 
 
 class PersonSerializer(serializers.Serializer):
@@ -70,3 +86,21 @@ def phone_field(value: str) -> str:
         return phone_normalize(value) or ""
     except DjangoValidationError as exc:
         raise serializers.ValidationError(exc.messages) from None
+
+
+class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        try:
+            # PostgreSQL refuses UTC offsets beyond ±16 hours, which ISO 8601 allows.
+            return moment.astimezone(dt.UTC)
+        except OverflowError:
+            raise forms.ValidationError(_("This moment is out of range.")) from None
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 moment (``2026-03-01T09:00:00+05:00``), compared in UTC."""
+
+    field_class = UtcDateTimeField

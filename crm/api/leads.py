@@ -20,7 +20,9 @@ from crm.api.common import WorksWithCrm
 from crm.api.fields import (
     IDEMPOTENCY_KEY,
     ClientBriefSerializer,
+    MomentFilter,
     PersonSerializer,
+    RowSerializer,
     VisiblePrimaryKeyField,
     created_once,
     phone_field,
@@ -82,7 +84,7 @@ class StageBriefSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=StageKind.choices, read_only=True)
 
 
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(RowSerializer):
     client = ClientBriefSerializer(read_only=True)
     stage = StageBriefSerializer(read_only=True)
     assignee = PersonSerializer(read_only=True, allow_null=True)
@@ -189,9 +191,9 @@ class LeadFilter(django_filters.FilterSet):
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
     source = django_filters.ChoiceFilter(choices=Channel.choices)
     tag = django_filters.CharFilter(field_name="tags__name", distinct=True)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    sla_overdue_at = django_filters.IsoDateTimeFilter(
+    created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
+    created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
+    sla_overdue_at = MomentFilter(
         field_name="sla_due_at", lookup_expr="lt", label="SLA due before this time (overdue at it)",
     )
 

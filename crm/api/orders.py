@@ -16,14 +16,16 @@ from crm.api.common import WorksWithCrm
 from crm.api.fields import (
     IDEMPOTENCY_KEY,
     ClientBriefSerializer,
+    MomentFilter,
     PersonSerializer,
+    RowSerializer,
     VisiblePrimaryKeyField,
     created_once,
 )
 from crm.models import Currency, Lead, MealPlan, Order, OrderStatus
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(RowSerializer):
     client = ClientBriefSerializer(read_only=True)
     assignee = PersonSerializer(read_only=True, allow_null=True)
     margin_kzt = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, allow_null=True)
@@ -106,8 +108,8 @@ class OrderFilter(django_filters.FilterSet):
     currency = django_filters.ChoiceFilter(choices=Currency.choices)
     date_from_after = django_filters.DateFilter(field_name="date_from", lookup_expr="gte")
     date_from_before = django_filters.DateFilter(field_name="date_from", lookup_expr="lte")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
+    created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Order

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from crm import access, services
 from crm.api.common import WorksWithCrm
-from crm.api.fields import IDEMPOTENCY_KEY, PersonSerializer, VisiblePrimaryKeyField, created_once
+from crm.api.fields import IDEMPOTENCY_KEY, MomentFilter, PersonSerializer, VisiblePrimaryKeyField, created_once
 from crm.models import Activity, ActivityKind, Client, Lead, Task
 
 
@@ -48,8 +48,8 @@ class TaskFilter(django_filters.FilterSet):
     client = django_filters.NumberFilter(field_name="client_id")
     assignee = django_filters.NumberFilter(field_name="assignee_id")
     done = django_filters.BooleanFilter(field_name="done_at", lookup_expr="isnull", exclude=True)
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
-    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_before = MomentFilter(field_name="due_at", lookup_expr="lt")
+    due_after = MomentFilter(field_name="due_at", lookup_expr="gte")
 
     class Meta:
         model = Task

@@ -3,6 +3,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.api.turnstile_server import fake_turnstile  # noqa: F401 (fixture)
+from tests.integrations.samo.servers import fake_samo  # noqa: F401 (fixture)
 from tests.liveserver import gunicorn, subprocess_database_url  # noqa: F401 (fixtures)
 
 
