@@ -137,8 +137,9 @@ def test_the_page_makes_the_same_number_of_queries_however_long_the_log(client, 
     client.force_login(manager)
     # session, user, permissions (user's, groups'), the health check's SELECT 1 and
     # last SAMO call, two per integration, the user's groups for the role badge,
-    # the navigation's count of unread notifications.
-    expected = 2 + 2 + 2 + 2 * len(INTEGRATIONS) + 1 + 1
+    # the navigation's count of unread notifications, the inbox badge (the user's
+    # roles, the sum of unread messages).
+    expected = 2 + 2 + 2 + 2 * len(INTEGRATIONS) + 1 + 1 + 2
     with django_assert_num_queries(expected):
         assert client.get("/settings/").status_code == 200
 
