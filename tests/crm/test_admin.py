@@ -21,7 +21,9 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import capfirst
+from knox.models import AuthToken
 
+from analytics.models import MarketingSpend, PeriodSummary, SurveyResponse
 from crm.models import (
     Activity,
     ActivityKind,
@@ -40,6 +42,7 @@ from crm.models import (
 )
 from integrations.models import ApiLog
 from messaging.models import Conversation, Message
+from tests.analytics.factories import MarketingSpendFactory, SurveyResponseFactory
 from tests.crm.factories import (
     ActivityFactory,
     ClientFactory,
@@ -162,11 +165,19 @@ ADMIN_EXAMPLES: dict[type, Callable[[dict], Any]] = {
     Conversation: lambda made: ConversationFactory(),
     Message: lambda made: MessageFactory(conversation=made[Conversation],
                                          raw={"update_id": 1, "message": {"text": "Привет"}}),
+    # analytics
+    SurveyResponse: lambda made: SurveyResponseFactory(order=made[Order], comment="Всё понравилось"),
+    MarketingSpend: lambda made: MarketingSpendFactory(entered_by=made[User]),
+    PeriodSummary: lambda made: PeriodSummary.objects.create(
+        key="example", language="ru", figures={"revenue_kzt": 1850000}, status=PeriodSummary.Status.READY,
+        text="Выручка 1 850 000 ₸.",
+    ),
     # integrations
     ApiLog: lambda made: ApiLog.objects.create(service="samo", action="SearchTour_TOURS",
                                                request="GET https://samo.test/"),
-    # auth
+    # auth and API tokens
     Group: lambda made: Group.objects.get(name="agent"),
+    AuthToken: lambda made: AuthToken.objects.create(user=made[User], expiry=None)[0],
 }
 
 
