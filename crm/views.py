@@ -108,22 +108,22 @@ def column(request, stage_id: int):
     context = _board_context(request, pipeline_slug=stage.pipeline.slug)
     context["column"] = selectors.column_page(user=request.user, stage=stage, filters=context["filters"],
                                               after=request.GET.get("after", ""))
-    context["stages"] = selectors.pipeline_stages(stage.pipeline)
     if request.htmx:
         return render(request, f"{BOARD}#column_page", context)
     return render(request, "crm/column.html", context)
 
 
-def _fresh_columns(request, *, pipeline, stage_ids, filters, full: bool) -> str:
-    """The named columns as they are now, as out-of-band swaps: whole columns, or
-    only their heads (count and total) when the cards are already in place."""
-    stages = list(Stage.objects.filter(pk__in=stage_ids, pipeline=pipeline).order_by("position", "pk"))
-    columns = selectors.board_columns(user=request.user, pipeline=pipeline, filters=filters, stages=stages)
-    context = {"filter_query": filters.as_query(), "oob": True, "pipeline": pipeline,
-               "stages": selectors.pipeline_stages(pipeline), "may_change": _may_work(request.user)}
+def _fresh_columns(request, *, pipeline, stages, filters, full: bool) -> str:
+    """The given columns as they are now, as out-of-band swaps: whole columns, or
+    only their heads (count and total) when the cards are already in place.
+    Drawn without the request: these fragments need nothing of the page around
+    them (no navigation, no form token), so none of it is worked out again."""
+    columns = selectors.board_columns(user=request.user, pipeline=pipeline, filters=filters,
+                                      stages=sorted(stages, key=lambda stage: (stage.position, stage.pk)), cards=full)
+    context = {"filter_query": filters.as_query(), "oob": True, "may_change": _may_work(request.user)}
     partial = "column" if full else "column_head"
-    return "".join(render_to_string(f"{BOARD}#{partial}", {**context, "column": col, "head_oob": not full},
-                                    request=request) for col in columns)
+    return "".join(render_to_string(f"{BOARD}#{partial}", {**context, "column": col, "head_oob": not full})
+                   for col in columns)
 
 
 @login_required
@@ -131,10 +131,10 @@ def _fresh_columns(request, *, pipeline, stage_ids, filters, full: bool) -> str:
 def lead_move(request, pk: int):
     """Move a card: a drop (between two neighbours), the card's stage menu, or the
     lead card's stage form. The answer carries the fresh state either way."""
-    lead = selectors.lead_for_user(user=request.user, pk=pk)
+    viewed = selectors.lead_for_user(user=request.user, pk=pk)
     form = MoveForm(request.POST)
     filters = selectors.BoardFilters.from_query(request.GET)
-    from_stage_id = lead.stage_id
+    stage = None
     error = None
     if not form.is_valid():
         error = ValidationError(" ".join(e for errs in form.errors.values() for e in errs))
@@ -147,8 +147,8 @@ def lead_move(request, pk: int):
             error = ValidationError(_("There is no such stage."))
         else:
             try:
-                lead = services.lead_move(
-                    lead=lead, stage=stage, user=request.user, lost_reason=data["lost_reason"],
+                services.lead_move(
+                    lead=viewed, stage=stage, user=request.user, lost_reason=data["lost_reason"],
                     expected_version=data["version"], before_id=data["before"], after_id=data["after"],
                     place="top" if source == "menu" else "end",
                 )
@@ -159,34 +159,37 @@ def lead_move(request, pk: int):
             messages.error(request, _error_message(error))
         fallback = reverse("leads:detail", args=[pk]) if source == "card" else reverse("leads:board")
         return redirect(_safe_next(request, fallback))
-    stage_ids = {from_stage_id, lead.stage_id}
     if error is None:
-        lead = selectors.lead_for_user(user=request.user, pk=pk)
         if source == "card":
+            lead = selectors.lead_for_user(user=request.user, pk=pk)
             return _lead_header_response(request, lead, toast=_("Moved to “%(stage)s”.") % {"stage": lead.stage.label})
+        moved_columns = [viewed.stage] if stage.pk == viewed.stage_id else [viewed.stage, stage]
         if source == "drag":
-            card = render_to_string(f"{BOARD}#card", _card_context(request, lead, filters), request=request)
-            heads = _fresh_columns(request, pipeline=lead.pipeline, stage_ids=stage_ids, filters=filters, full=False)
-            return HttpResponse(card + heads)
+            # The card is where it was dropped: draw it again (its version, its SLA), and the
+            # heads of the columns it left and entered — nothing of a column within.
+            body = render_to_string(f"{BOARD}#card", {
+                "lead": selectors.board_card(user=request.user, pk=pk), "card_oob": True,
+                "may_change": _may_work(request.user),
+            })
+            if len(moved_columns) > 1:
+                body += _fresh_columns(request, pipeline=viewed.pipeline, stages=moved_columns, filters=filters,
+                                       full=False)
+            return HttpResponse(body)
         return HttpResponse(
-            _fresh_columns(request, pipeline=lead.pipeline, stage_ids=stage_ids, filters=filters, full=True)
+            _fresh_columns(request, pipeline=viewed.pipeline, stages=moved_columns, filters=filters, full=True)
         )
     # The card goes back to where it really is now (a colleague may have moved it),
     # and the column it was dropped on is redrawn without it.
-    stage_ids |= set(Lead.objects.filter(pk=pk).values_list("stage_id", flat=True))
+    stage_ids = {viewed.stage_id, *Lead.objects.filter(pk=pk).values_list("stage_id", flat=True)}
     if form.is_valid():
         stage_ids.add(form.cleaned_data["stage"])
     body = _toast(request, _error_message(error))
     if source == "card":
         body += _lead_header_html(request, selectors.lead_for_user(user=request.user, pk=pk), oob=True)
     else:
-        body += _fresh_columns(request, pipeline=lead.pipeline, stage_ids=stage_ids, filters=filters, full=True)
+        stages = Stage.objects.filter(pk__in=stage_ids, pipeline=viewed.pipeline)
+        body += _fresh_columns(request, pipeline=viewed.pipeline, stages=stages, filters=filters, full=True)
     return reswap(HttpResponse(body, status=_status_for(error)), "none")
-
-
-def _card_context(request, lead, filters):
-    return {"lead": selectors.board_card(user=request.user, pk=lead.pk), "card_oob": True, "filter_query": filters.as_query(), "may_change": _may_work(request.user),
-            "stages": selectors.pipeline_stages(lead.pipeline)}
 
 
 # --- Quick create --------------------------------------------------------------------------
@@ -230,7 +233,7 @@ def quick_create(request):
                 messages.success(request, _("Lead created."))
                 return redirect("leads:detail", pk=lead.pk)
             first = lead.pipeline.stages.order_by("position", "pk").first()
-            body = _fresh_columns(request, pipeline=lead.pipeline, stage_ids={first.pk},
+            body = _fresh_columns(request, pipeline=lead.pipeline, stages=[first],
                                   filters=selectors.BoardFilters.from_query(request.GET), full=True)
             body += _toast(request, _("Lead created: %(lead)s") % {"lead": lead}, level="success")
             response = HttpResponse(body)

@@ -3,11 +3,11 @@ per board, so these avoid the heavier localisation filters)."""
 
 import datetime as dt
 from decimal import Decimal
+from html import escape
 
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -75,17 +75,20 @@ def _span(delta: dt.timedelta, texts: dict) -> str:
     return texts["minutes"] % {"minutes": minutes}
 
 
-@register.simple_tag(takes_context=True)
-def sla_state(context, due_at):
-    """("overdue" | "soon" | "ok" | "", text) for a lead's SLA due time; "soon" is the last two hours."""
+def _sla(due_at, *, now: dt.datetime, texts: dict) -> tuple[str, str]:
     if due_at is None:
         return ("", "")
-    texts = _texts_for_language()["sla"]
-    left = due_at - timezone.now()
+    left = due_at - now
     if left.total_seconds() < 0:
         return ("overdue", texts["overdue"] % {"span": _span(left, texts)})
     state = "soon" if left < dt.timedelta(hours=2) else "ok"
     return (state, texts["left"] % {"span": _span(left, texts)})
+
+
+@register.simple_tag(takes_context=True)
+def sla_state(context, due_at):
+    """("overdue" | "soon" | "ok" | "", text) for a lead's SLA due time; "soon" is the last two hours."""
+    return _sla(due_at, now=timezone.now(), texts=_texts_for_language()["sla"])
 
 
 @register.filter
@@ -102,12 +105,12 @@ def nights(lead):
 
 
 @register.filter
-def day_span(lead):
+def day_span(lead, this_year: int | None = None):
     """"12.01–20.01" (the year only when not this year)."""
     start, end = lead.date_from, lead.date_to
     if not start:
         return ""
-    this_year = timezone.localdate().year
+    this_year = this_year or timezone.localdate().year
     fmt = "%d.%m" if start.year == this_year and (not end or end.year == this_year) else "%d.%m.%y"
     return start.strftime(fmt) + (f"–{end.strftime(fmt)}" if end and end != start else "")
 
@@ -132,16 +135,12 @@ def _card_labels() -> dict:
         "free": escape(_("Unassigned")),
         "move": escape(_("Move to stage")),
         "leads": reverse("leads:board"),
-        "channels": {value: escape(label) for value, label in CHANNEL_LABELS.items()},
+        "channels": {value: escape(str(label)) for value, label in CHANNEL_LABELS.items()},
     }
 
 
-@register.simple_tag(takes_context=True)
-def lead_card(context, lead, oob=False):
-    """One card of the board (``<article data-lead-id>``) for a ``selectors.Card``. Written in Python rather
-    than as a template partial: a board shows up to fifty cards in each of its
-    columns, and the template engine took most of the board's time drawing them."""
-    labels = _texts_for_language()["card"]
+def _card_html(lead, *, labels: dict, sla_texts: dict, now: dt.datetime, this_year: int, may_change: bool,
+               oob: bool = False) -> str:
     client_name = escape(lead.client_name)
     place = lead.destination_resort or lead.destination_country
     parts = [
@@ -153,7 +152,7 @@ def lead_card(context, lead, oob=False):
         '</div><div class="lead-card-facts">',
     ]
     if lead.date_from:
-        parts.append(f'<span><i class="bi bi-calendar3" aria-hidden="true"></i> {day_span(lead)}</span>')
+        parts.append(f'<span><i class="bi bi-calendar3" aria-hidden="true"></i> {day_span(lead, this_year)}</span>')
     if lead.nights_from:
         parts.append(f'<span>{nights(lead)} {labels["nights"]}</span>')
     parts.append(f'<span title="{labels["travellers"]}"><i class="bi bi-people" aria-hidden="true"></i> '
@@ -169,7 +168,7 @@ def lead_card(context, lead, oob=False):
     channel = labels["channels"].get(lead.source, "—")
     parts.append(f'<div class="lead-card-foot"><i class="bi {channel_icon(lead.source)} lead-card-channel" '
                  f'title="{channel}" aria-label="{channel}"></i>')
-    state, text = sla_state(context, lead.sla_due_at)
+    state, text = _sla(lead.sla_due_at, now=now, texts=sla_texts)
     if state:
         parts.append(f'<span class="sla sla-{state}" title="{labels["sla"]}"><i class="bi bi-stopwatch" '
                      f'aria-hidden="true"></i> {escape(text)}</span>')
@@ -182,15 +181,33 @@ def lead_card(context, lead, oob=False):
     else:
         parts.append(f'<span class="avatar avatar-sm avatar-free" title="{labels["free"]}">'
                      '<i class="bi bi-person-dash" aria-hidden="true"></i></span>')
-    if context.get("may_change"):
+    if may_change:
         parts.append(f'<button type="button" class="btn btn-icon lead-card-move" data-bs-toggle="modal" '
                      f'data-bs-target="#move-modal" aria-label="{labels["move"]}: {client_name}" '
                      f'title="{labels["move"]}"><i class="bi bi-arrow-left-right" aria-hidden="true"></i></button>')
     parts.append("</div></article>")
-    return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped
+    return "".join(parts)
+
+
+def _cards_html(context, cards, *, oob: bool = False) -> str:
+    """Cards for ``selectors.Card`` rows. Written in Python rather than as a template
+    partial: a board shows up to fifty cards in each of its columns, and the
+    template engine took most of the board's time drawing them. What every card
+    shares (the words, the time, the year) is looked up once per call."""
+    texts = _texts_for_language()
+    now = timezone.now()
+    shared = {"labels": texts["card"], "sla_texts": texts["sla"], "now": now,
+              "this_year": timezone.localtime(now).year, "may_change": bool(context.get("may_change"))}
+    return "".join(_card_html(card, oob=oob, **shared) for card in cards)
+
+
+@register.simple_tag(takes_context=True)
+def lead_card(context, lead, oob=False):
+    """One card of the board (``<article data-lead-id>``) for a ``selectors.Card``."""
+    return mark_safe(_cards_html(context, [lead], oob=oob))  # noqa: S308 — every value is escaped in _card_html
 
 
 @register.simple_tag(takes_context=True)
 def lead_cards(context, cards):
-    """All the cards of a column in one call (see ``lead_card``)."""
-    return mark_safe("".join(lead_card(context, card) for card in cards))  # noqa: S308 — built by lead_card
+    """All the cards of a column in one call."""
+    return mark_safe(_cards_html(context, cards))  # noqa: S308 — every value is escaped in _card_html

@@ -258,6 +258,43 @@ def test_reorder_within_a_column_changes_only_the_order(client, agent):
     assert not LeadStageChange.objects.filter(lead=third).exists()
 
 
+def move_queries(client, lead, stage, **extra) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = move(client, lead, stage, source="drag", **extra)
+    assert response.status_code == 200, response.content
+    transaction_control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
+    statements = [q for q in queries.captured_queries if not q["sql"].startswith(transaction_control)]
+    return len(statements), response.content.decode()
+
+
+@pytest.mark.parametrize("person", ["manager", "agent"])
+def test_a_drag_costs_the_same_few_queries_for_100_and_2000_leads_and_draws_only_what_changed(client, request,
+                                                                                              person):
+    user = request.getfixturevalue(person)
+    client.force_login(user)
+    rows = bulk_leads(100, assignee=user)
+    new, consultation = default_stage("new"), default_stage("consultation")
+    lead = Lead.objects.filter(pk__in=[row.pk for row in rows], stage=new).first()
+
+    few, content = move_queries(client, lead, consultation)
+    bulk_leads(1900, assignee=user)
+    lead.refresh_from_db()
+    many, _content = move_queries(client, lead, new)
+
+    # session, user, roles; the lead and the stage; its lock, the column's end, the update,
+    # the history and the timeline; the card and its tags; both columns' totals (an agent's
+    # right to the lead is one more).
+    assert few == many <= 14
+    assert content.count("<article") == 1 and f'id="lead-{lead.pk}"' in content
+    assert content.count('class="board-column-head"') == 2
+    assert "board-cards" not in content  # no column's cards are drawn again
+
+    lead.refresh_from_db()
+    neighbour = Lead.objects.filter(stage=new).exclude(pk=lead.pk).order_by("position").first()
+    _count, content = move_queries(client, lead, new, after=neighbour.pk)
+    assert content.count("<article") == 1 and "board-column-head" not in content  # the column's totals stay
+
+
 def test_menu_move_puts_the_card_on_top_and_answers_with_both_columns(client, manager, agent):
     offer = default_stage("offer")
     existing = LeadFactory(stage=offer)
