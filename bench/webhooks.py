@@ -34,7 +34,6 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -49,23 +48,13 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.kanban import manage, percentile  # noqa: E402
 from tests.liveserver import gunicorn_server  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "webhooks.json"
 SECRET = "bench-telegram-webhook-secret"  # noqa: S105
 CHATS = 200
 DUPLICATE_SHARE = 0.3
-
-
-def manage(args: list[str], *, env: dict[str, str]) -> None:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
-    if result.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def updates(count: int, *, start: int) -> list[bytes]:

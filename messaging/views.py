@@ -175,7 +175,18 @@ def reply(request, pk: int):
     return trigger_client_event(response, "inbox:poll")
 
 
-def _header_response(request, pk: int) -> HttpResponse:
+def _header_action(request, pk: int, change) -> HttpResponse:
+    """Run ``change(conversation)`` (a service call that may refuse), then answer with
+    the fresh thread header (htmx) or back to the thread."""
+    _require_role(request.user)
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    here = reverse("messaging:conversation", args=[pk])
+    try:
+        change(conversation)
+    except (PermissionDenied, ValidationError) as exc:
+        return _refuse(request, exc, redirect_to=here)
+    if not request.htmx:
+        return redirect(here)
     conversation = selectors.conversation_for_user(user=request.user, pk=pk)
     response = render(request, f"{INBOX}#thread_header", _thread_context(request, conversation))
     return trigger_client_event(response, "inbox:list")
@@ -185,43 +196,30 @@ def _header_response(request, pk: int) -> HttpResponse:
 @require_POST
 def assign(request, pk: int):
     """Managers give the conversation to someone (or no one); an agent takes a free one."""
-    _require_role(request.user)
-    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
-    here = reverse("messaging:conversation", args=[pk])
-    assignee = None
-    if request.POST.get("take"):
-        assignee = request.user
-    elif request.POST.get("assignee"):
-        assignee = get_user_model().objects.filter(pk=request.POST["assignee"]).first() \
-            if request.POST["assignee"].isdigit() else None
-        if assignee is None:
-            return _refuse(request, ValidationError(_("Choose someone.")), redirect_to=here)
-    try:
+    def change(conversation):
+        assignee = None
+        if request.POST.get("take"):
+            assignee = request.user
+        elif chosen := request.POST.get("assignee", ""):
+            assignee = get_user_model().objects.filter(pk=chosen).first() if chosen.isdigit() else None
+            if assignee is None:
+                raise ValidationError(_("Choose someone."))
         conversation_assign(conversation=conversation, assignee=assignee, user=request.user)
-    except (PermissionDenied, ValidationError) as exc:
-        return _refuse(request, exc, redirect_to=here)
-    if not request.htmx:
-        return redirect(here)
-    return _header_response(request, pk)
+
+    return _header_action(request, pk, change)
 
 
 @login_required
 @require_POST
 def set_status(request, pk: int):
     """Close or reopen the conversation."""
-    _require_role(request.user)
-    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
-    here = reverse("messaging:conversation", args=[pk])
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        return _refuse(request, ValidationError(_("Unknown status.")), redirect_to=here)
-    try:
+    def change(conversation):
+        form = StatusForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Unknown status."))
         conversation_set_status(conversation=conversation, user=request.user, status=form.cleaned_data["status"])
-    except (PermissionDenied, ValidationError) as exc:
-        return _refuse(request, exc, redirect_to=here)
-    if not request.htmx:
-        return redirect(here)
-    return _header_response(request, pk)
+
+    return _header_action(request, pk, change)
 
 
 @login_required

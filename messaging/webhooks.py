@@ -49,14 +49,6 @@ def _json_body(request):
         raise PayloadError(f"not JSON ({exc.__class__.__name__})") from exc
 
 
-def _store(messages, statuses=()) -> None:
-    with transaction.atomic():
-        for inbound in messages:
-            message_receive(inbound=inbound)
-        for update in statuses:
-            status_update(update=update)
-
-
 @csrf_exempt
 @require_POST
 def telegram(request):
@@ -71,6 +63,23 @@ def telegram(request):
     return JsonResponse(OK)
 
 
+def _receive_json(provider: str, request, parse) -> HttpResponse:
+    """Parse a JSON delivery into messages and receipts and store them all, or none."""
+    try:
+        payload = _json_body(request)
+        if provider == "wazzup" and is_probe(payload):
+            return JsonResponse(OK)
+        messages, statuses = parse(payload)
+    except PayloadError as exc:
+        return _malformed(provider, exc)
+    with transaction.atomic():
+        for inbound in messages:
+            message_receive(inbound=inbound)
+        for update in statuses:
+            status_update(update=update)
+    return JsonResponse(OK)
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def whatsapp(request):
@@ -81,12 +90,7 @@ def whatsapp(request):
         return _refuse("whatsapp", request)
     if not signature_valid(request.body, request.headers.get("X-Hub-Signature-256", "")):
         return _refuse("whatsapp", request)
-    try:
-        messages, statuses = parse_event(_json_body(request))
-    except PayloadError as exc:
-        return _malformed("whatsapp", exc)
-    _store(messages, statuses)
-    return JsonResponse(OK)
+    return _receive_json("whatsapp", request, parse_event)
 
 
 @csrf_exempt
@@ -94,15 +98,7 @@ def whatsapp(request):
 def wazzup(request):
     if not _secret_matches(request.GET.get("token"), settings.WAZZUP_WEBHOOK_TOKEN):
         return _refuse("wazzup", request)
-    try:
-        payload = _json_body(request)
-        if is_probe(payload):
-            return JsonResponse(OK)
-        messages, statuses = parse_webhook(payload)
-    except PayloadError as exc:
-        return _malformed("wazzup", exc)
-    _store(messages, statuses)
-    return JsonResponse(OK)
+    return _receive_json("wazzup", request, parse_webhook)
 
 
 @csrf_exempt

@@ -27,16 +27,12 @@ from crm.models import ActivityKind, Client, Lead, LeadStageChange, MergeSuggest
 from crm.services.clients import phone_normalize
 from crm.services.leads import lead_assign_round_robin, stage_entry_fields
 from crm.services.timeline import activity_record
+from integrations.messages import Contact
 
 
 @dataclass(frozen=True)
-class Identifiers:
-    name: str = ""
-    telegram_id: int | None = None
-    telegram_username: str = ""
-    whatsapp_id: str = ""
-    phone: str = ""
-    email: str = ""
+class Identifiers(Contact):
+    """A person's identifiers as a provider gave them (see ``integrations.messages.Contact``)."""
 
     def normalised(self) -> "Identifiers":
         try:
