@@ -53,6 +53,7 @@ from crm.models import (
     Tag,
     Task,
 )
+from crm.resources import ClientResource, CrmImportExportMixin, LeadResource
 from crm.roles import Role
 
 admin.site.site_header = "Crystal Bay CRM"
@@ -170,7 +171,8 @@ class ClientLeadInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(PhoneSearchMixin, RowAccessAdminMixin, admin.ModelAdmin):
+class ClientAdmin(CrmImportExportMixin, PhoneSearchMixin, RowAccessAdminMixin, admin.ModelAdmin):
+    resource_classes = [ClientResource]
     list_display = [
         "full_name", "phone", "email", "city", "source", person_column("owner", gettext_lazy("owner")), "tag_list",
         "created_at",
@@ -273,7 +275,8 @@ class LeadTaskInline(InlineAccessMixin, admin.TabularInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(ServiceFormMixin, PhoneSearchMixin, RowAccessAdminMixin, admin.ModelAdmin):
+class LeadAdmin(CrmImportExportMixin, ServiceFormMixin, PhoneSearchMixin, RowAccessAdminMixin, admin.ModelAdmin):
+    resource_classes = [LeadResource]
     form = LeadAdminForm
     action_form = LeadActionForm
     list_display = [
