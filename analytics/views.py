@@ -164,7 +164,7 @@ def surveys(request):
         access.visible_to(request.user, SurveyResponse.objects.all())
         .select_related("order__client", "order__assignee", "recorded_by")[:50]
     )
-    return render(request, "analytics/surveys.html", {"form": form, "answers": answers, "may_record": may_record})
+    return render(request, "analytics/surveys.html", {"form": form, "answers": answers, "may_write": may_record})
 
 
 @login_required
@@ -183,4 +183,4 @@ def spend(request):
             messages.success(request, _("The spend is saved."))
             return redirect("analytics:spend")
     rows = MarketingSpend.objects.select_related("entered_by")[:120]
-    return render(request, "analytics/spend.html", {"form": form, "rows": rows, "may_enter": may_enter})
+    return render(request, "analytics/spend.html", {"form": form, "rows": rows, "may_write": may_enter})

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from analytics.models import MarketingSpend, SurveyResponse
 from analytics.selectors.formulas import (
@@ -36,7 +36,7 @@ from messaging.models import Conversation
 
 # The trend chart shows at least this many months, ending with the period's last.
 TREND_MONTHS = 6
-FUNNEL_FORMULA = (
+FUNNEL_FORMULA = gettext_lazy(
     "reached = leads of the period now in this stage or a later one (a lost lead: the furthest stage its "
     "history shows); step = reached ÷ reached at the step before × 100"
 )

@@ -43,7 +43,10 @@
       { data: data.values, backgroundColor: kind === "funnel" ? "rgba(11, 110, 138, 0.8)" : accent, borderRadius: 4 }
     ] }, options: Object.assign(base, { indexAxis: "y", scales: {
       x: { grid: grid, beginAtZero: true, ticks: { callback: kind === "funnel" ? undefined : compact, precision: 0 } },
-      y: { grid: { display: false } } } }) };
+      y: { grid: { display: false }, ticks: { callback: function (value) {
+        var label = this.getLabelForValue(value);
+        return label.length > 22 ? label.slice(0, 21) + "…" : label;
+      } } } } }) };
     if (kind !== "funnel") {
       horizontal.options.plugins.tooltip = { callbacks: { label: function (ctx) { return tenge(ctx.parsed.x); } } };
     }
