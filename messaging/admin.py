@@ -38,8 +38,9 @@ class ConversationAdmin(RowAccessAdminMixin, admin.ModelAdmin):
     date_hierarchy = "last_message_at"
     autocomplete_fields = ["client", "lead"]
     fields = ["platform", "chat_id", "title", "client", "lead", "assignee", "status", "unread_count",
-              "last_message_at", "created_at"]
-    readonly_fields = ["platform", "chat_id", "unread_count", "last_message_at", "created_at"]
+              "last_message_at", "preview", "wazzup_channel_id", "created_at"]
+    readonly_fields = ["platform", "chat_id", "unread_count", "last_message_at", "preview", "wazzup_channel_id",
+                       "created_at"]
     inlines = [MessageInline]
     actions = [export_as_csv]
     csv_fields = ["id", "platform", "chat_id", "title", "client", "client__phone", "lead", "assignee", "status",
@@ -52,13 +53,14 @@ class ConversationAdmin(RowAccessAdminMixin, admin.ModelAdmin):
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "conversation", "direction", "sender_name", "excerpt", "status"]
-    list_filter = ["platform", "direction", "status", "created_at"]
+    list_filter = ["platform", "direction", "status", "needs_processing", "created_at"]
     list_select_related = ["conversation"]
     search_fields = ["text", "sender_name", "chat_id", "message_id", "conversation__client__full_name"]
     date_hierarchy = "created_at"
-    fields = ["conversation", "platform", "chat_id", "message_id", "crm_id", "direction", "sender_name", "author",
-              "text", "attachments_pretty", "status", "error", "created_at", "sent_at", "raw_pretty"]
-    readonly_fields = ["attachments_pretty", "raw_pretty"]
+    fields = ["conversation", "platform", "chat_id", "message_id", "crm_id", "direction", "sender_name",
+              "sender_ids_pretty", "author", "text", "attachments_pretty", "status", "error", "created_at", "sent_at",
+              "send_attempts", "send_started_at", "needs_processing", "raw_pretty"]
+    readonly_fields = ["attachments_pretty", "raw_pretty", "sender_ids_pretty"]
 
     @admin.display(description=gettext_lazy("text"))
     def excerpt(self, message):
@@ -67,6 +69,10 @@ class MessageAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("raw payload"))
     def raw_pretty(self, message):
         return pretty_json(message.raw)
+
+    @admin.display(description=gettext_lazy("sender's identifiers"))
+    def sender_ids_pretty(self, message):
+        return pretty_json(message.sender_ids) if message.sender_ids else "—"
 
     @admin.display(description=gettext_lazy("attachments"))
     def attachments_pretty(self, message):

@@ -84,8 +84,9 @@ class Message(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")
     )
-    platform = models.CharField(_("channel"), max_length=10, choices=Platform.choices, db_index=True)
-    chat_id = models.CharField(_("external chat id"), max_length=255, db_index=True)
+    # Looked up through the unique (platform, chat_id, message_id) index: no index of their own to keep up.
+    platform = models.CharField(_("channel"), max_length=10, choices=Platform.choices)
+    chat_id = models.CharField(_("external chat id"), max_length=255)
     # NULL, not "", so outgoing messages awaiting an id do not collide in the unique constraint.
     message_id = models.CharField(  # noqa: DJ001
         _("provider message id"), max_length=255, null=True, blank=True,

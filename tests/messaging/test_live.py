@@ -110,3 +110,11 @@ def test_a_real_worker_sends_a_reply_retrying_a_5xx(subprocess_database_url, fak
     assert outcome == "sent" and message.status == "sent" and message.send_attempts == 3
     calls = fake_telegram.api_calls("/sendMessage")
     assert len(calls) == 3 and calls[-1].json == {"chat_id": "6240981357123", "text": "Отправляю подборку отелей"}
+
+
+def test_with_the_broker_down_deliveries_are_still_stored_and_answered_200(subprocess_database_url, gunicorn):
+    base_url = gunicorn({**server_env(subprocess_database_url), "REDIS_URL": "redis://127.0.0.1:9/0"})
+    response = requests.post(f"{base_url}/webhooks/telegram/", json=update(1), timeout=30,
+                             headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET})
+    assert response.status_code == 200
+    assert Message.objects.filter(needs_processing=True).count() == 1

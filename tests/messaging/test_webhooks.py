@@ -276,3 +276,20 @@ def test_processing_runs_once_however_often_it_is_asked(webhooks):
     assert inbound_process(message_id=message.pk) is False
     assert Activity.objects.filter(kind=ActivityKind.MESSAGE).count() == 1
     assert Lead.objects.count() == 1
+
+
+def test_a_message_stored_while_a_drain_is_queued_waits_for_that_drain(webhooks, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from messaging.services.inbound import DRAIN_FLAG, inbound_drain
+
+    cache.add(DRAIN_FLAG, 1, timeout=60)  # a drain is queued (its worker is busy)
+    with django_capture_on_commit_callbacks(execute=True):
+        webhooks.telegram(payload("telegram_text.json"))
+        webhooks.telegram(payload("telegram_photo.json"))
+    assert Message.objects.filter(needs_processing=True).count() == 2  # no second drain was queued
+
+    assert inbound_drain() == 2
+    assert not Message.objects.filter(needs_processing=True).exists()
+    assert cache.get(DRAIN_FLAG) is None
+    assert Lead.objects.count() == 1 and Activity.objects.filter(kind=ActivityKind.MESSAGE).count() == 2
