@@ -51,6 +51,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "integrations": {"*": ("view", "delete")},
         "auth": {"*": ("view", "add", "change", "delete")},
         "analytics": {"*": ("view", "add", "change", "delete")},
+        # Personal API tokens (django-rest-knox): issued (shown once) and revoked in the admin.
+        "knox": {"authtoken": ("view", "add", "delete")},
     },
     Role.ACCOUNTANT: {
         "crm": {"*": ("view",), "order": ("view", "change")},

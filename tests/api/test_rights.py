@@ -3,6 +3,7 @@
 no role), a manager and an accountant — the same answers as the pages give."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -286,3 +287,23 @@ def test_reading_the_agents_thread(api, request, owned, person):
     assert answer.status_code == READ_ANSWERS[person][1]
     if answer.status_code == 200:
         assert [message["text"] for message in answer.json()] == ["Нужен тур на двоих"]
+
+
+def test_an_admin_issues_a_token_in_the_admin_and_revokes_it(client, admin_user, agent):
+    client.force_login(admin_user)
+    added = client.post("/admin/knox/authtoken/add/", {"user": agent.pk, "expiry_0": "", "expiry_1": ""}, follow=True)
+    assert added.status_code == 200
+    token = AuthToken.objects.get(user=agent)
+    shown = re.search(r"TOKEN ([0-9a-f]{64})", added.content.decode()).group(1)
+    api_client = APIClient()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {shown}")
+    assert api_client.get("/api/v1/leads/").status_code == 200
+    # The list shows the token's hash, never the token.
+    assert shown not in client.get("/admin/knox/authtoken/").content.decode()
+    client.post(f"/admin/knox/authtoken/{token.pk}/delete/", {"post": "yes"})
+    assert api_client.get("/api/v1/leads/").status_code == 403
+
+
+def test_an_agent_cannot_issue_tokens(client, agent):
+    client.force_login(agent)
+    assert client.get("/admin/knox/authtoken/add/").status_code == 403
