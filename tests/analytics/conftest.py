@@ -1,6 +1,7 @@
 import pytest
 
 from tests.integrations.openai.server import fake_openai  # noqa: F401  (a fixture)
+from tests.liveserver import subprocess_database_url  # noqa: F401  (a fixture)
 
 
 @pytest.fixture(autouse=True)

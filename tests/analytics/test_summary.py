@@ -5,14 +5,20 @@ the plain summary stands in whenever the model fails."""
 
 import datetime as dt
 import json
+import os
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from analytics.models import PeriodSummary
+from analytics.selectors import Filters, Period, Scope
+from analytics.selectors.dashboard import dashboard_figures
+from analytics.summary import summary_figures, summary_key
 from integrations.models import ApiLog
 from tests.analytics.factories import at
 from tests.crm.factories import OrderFactory
+from tests.integrations.openai.server import KEY
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -139,3 +145,36 @@ def test_a_summary_being_written_is_not_written_twice(march_sales, fake_openai):
                                            status=PeriodSummary.Status.RUNNING)
     assert summary_write(summary_id=summary.pk) is None
     assert fake_openai.requests == []
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_writes_the_summary_the_page_then_shows(subprocess_database_url, fake_openai, client,
+                                                               manager, march_sales):
+    import redis
+    from celery import Celery
+
+    from tests.liveserver import celery_worker
+
+    worker_redis = os.environ.get("ANALYTICS_WORKER_REDIS_URL", "redis://127.0.0.1:6379/11")
+    redis.Redis.from_url(worker_redis).flushdb()
+    fake_openai.reply = faithful
+    with translation.override("en"):  # the figures the page will compute, asked for as the page asks
+        period = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+        computed = dashboard_figures(scope=Scope(filters=Filters(), reads_all=True), period=period)
+        figures = summary_figures(computed.report, computed.tables, filters=[])
+    summary = PeriodSummary.objects.create(key=summary_key(figures, language="en", model="gpt-4o-mini"),
+                                           figures=figures, language="en")
+    env = {"DATABASE_URL": subprocess_database_url, "REDIS_URL": worker_redis, "CELERY_TASK_ALWAYS_EAGER": "0",
+           "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake_openai.base_url, "OPENAI_MODEL": "gpt-4o-mini"}
+    sender = Celery(broker=worker_redis, backend=worker_redis)
+
+    with celery_worker(env, name="analytics-summary-test@%h"):
+        outcome = sender.send_task("analytics.summary_write", args=[summary.pk]).get(timeout=90)
+        again = sender.send_task("analytics.summary_write", args=[summary.pk]).get(timeout=90)
+
+    assert (outcome, again) == ("ready", "claimed elsewhere")  # written once
+    assert len(fake_openai.requests) == 1
+    client.force_login(manager)
+    html = client.get("/analytics/", MARCH, **EN).content.decode()
+    assert 'data-summary="model"' in html and "Revenue reached 3,000,000" in html
