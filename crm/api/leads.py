@@ -98,6 +98,35 @@ class LeadSerializer(RowSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, lead):
+        """The declared fields, written out by hand: the lead list is the API's
+        busiest answer, and DRF's walk field by field cost more than its SQL.
+        Values are formatted by DRF's own fields; a test compares the two."""
+        client, stage, assignee = lead.client, lead.stage, lead.assignee
+        row = {name: getattr(lead, name) for name in PLAIN_LEAD_FIELDS}
+        row.update({
+            "id": lead.pk,
+            "pipeline": lead.pipeline_id,
+            "client": {"id": client.pk, "full_name": client.full_name,
+                       "phone": str(client.phone) if client.phone else None, "email": client.email},
+            "stage": {"id": stage.pk, "code": stage.code, "label": stage.label, "kind": stage.kind},
+            "assignee": None if assignee is None else {
+                "id": assignee.pk, "name": assignee.get_full_name() or assignee.get_username()},
+            "tags": [tag.name for tag in lead.tags.all()],
+            "budget": None if lead.budget is None else MONEY_FIELD.to_representation(lead.budget),
+            **{name: None if (day := getattr(lead, name)) is None else day.isoformat() for name in ("date_from", "date_to")},
+            **{name: None if (moment := getattr(lead, name)) is None else MOMENT_FIELD.to_representation(moment)
+               for name in ("sla_due_at", "stage_changed_at", "created_at", "updated_at")},
+        })
+        return {name: row[name] for name in self.Meta.fields}
+
+
+PLAIN_LEAD_FIELDS = ("position", "source", "departure_city", "destination_country", "destination_resort",
+                     "nights_from", "nights_to", "adults", "children", "children_ages", "budget_currency", "hotel_stars",
+                     "meal_plan", "notes", "ai_score", "ai_category", "lost_reason", "version")
+MONEY_FIELD = serializers.DecimalField(max_digits=14, decimal_places=2)
+MOMENT_FIELD = serializers.DateTimeField()
+
 
 class TravelSerializer(serializers.ModelSerializer):
     """The travel request as the lead card edits it, with the same checks."""

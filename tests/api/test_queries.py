@@ -4,7 +4,11 @@ page holds (related rows joined or prefetched once, never per row)."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework import serializers
 
+from crm.api.leads import LeadSerializer
+from crm.models import Lead
 from tests.api.factories import OfferSnapshotFactory
 from tests.crm.factories import ActivityFactory, LeadFactory, OrderFactory, TagFactory, TaskFactory
 from tests.messaging.factories import ConversationFactory
@@ -52,3 +56,14 @@ def test_a_page_of_fifty_leads(api, manager, agent):
     body = answer.json()
     assert body["count"] == 63 and len(body["results"]) == 50 and body["next"]
     assert {"id", "full_name", "phone", "email"} <= set(body["results"][0]["client"])
+
+
+def test_lead_rows_written_by_hand_match_the_declared_fields(agent):
+    full = LeadFactory(assignee=agent, hotel_stars=4, meal_plan="AI", children=1, children_ages=[6])
+    full.tags.set([TagFactory(name="VIP"), TagFactory(name="семья")])
+    Lead.objects.filter(pk=full.pk).update(sla_due_at=timezone.now(), ai_score=80)
+    LeadFactory(assignee=None, budget=None, date_from=None, date_to=None, nights_from=None, nights_to=None,
+                client__phone=None)
+    for lead in Lead.objects.select_related("client", "stage", "assignee").prefetch_related("tags"):
+        serializer = LeadSerializer(lead)
+        assert serializer.data == serializers.Serializer.to_representation(serializer, lead)
