@@ -220,7 +220,7 @@ def board_columns(*, user, pipeline: Pipeline, filters: BoardFilters, stages: li
         return []
     columns = {stage.pk: Column(stage=stage) for stage in stages}
     # COUNT(*), not of a column: with the budget in the board index, PostgreSQL can
-    # answer from the index alone (see README, "The lead board: speed").
+    # answer from the index alone (see README, "Benchmarks").
     totals = in_columns.order_by().values("stage").annotate(
         count=Count("*"), budget=Sum("budget", filter=Q(budget_currency=Currency.KZT))
     )
