@@ -1,10 +1,10 @@
 """Benchmark of the Telegram webhook on gunicorn with PostgreSQL, beside a bare view.
 
-    .venv/bin/python bench/webhooks.py [--requests 3000] [--concurrency 8] [--threads 8] [--rounds 3]
+    .venv/bin/python bench/webhooks.py [--requests 1000] [--rounds 8] [--concurrency 8] [--workers 5]
                                        [--server postgres://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/13]
 
-Creates a scratch database and migrates it, then serves the project with one
-gunicorn worker (``--threads`` gthread threads, DEBUG off) and Redis as the
+Creates a scratch database and migrates it, then serves the project with
+gunicorn as deployed (``--workers`` sync workers, DEBUG off) and Redis as the
 Celery broker (no worker runs: the processing tasks wait in the queue, as when
 the worker is busy). From this process, ``--concurrency`` client threads with
 keep-alive connections post, as fast as the server answers:
@@ -15,11 +15,13 @@ keep-alive connections post, as fast as the server answers:
 - ``POST /bench/bare-webhook/`` — a view that reads the same JSON and answers
   the same way but stores nothing, on the same server and middleware.
 
-Each round measures both, alternating; the best round of each counts (the ratio of
-each round is kept too: on a shared machine the rounds differ). Every stored
+Each round measures the bare view, then the webhook, with the same number of
+requests; the figures are the medians over the rounds and the ratio is the
+median of the rounds' ratios (paired rounds cancel the drift of a shared
+machine's load). Every stored
 message is committed durably (synchronous commit) before the webhook answers,
-so the webhook's cost is mostly PostgreSQL's WAL flush; concurrent deliveries
-share flushes, which is why the server runs several threads. Prints
+and the webhook waits for PostgreSQL's WAL flush; concurrent deliveries share
+flushes. Prints
 throughput (requests per second) and latency percentiles, the ratio, and
 whether the targets hold (webhook ≥ 50 % of the bare view's throughput, p99 <
 50 ms); writes ``bench/results/webhooks.json`` and drops the database.
@@ -28,12 +30,15 @@ whether the targets hold (webhook ≥ 50 % of the bare view's throughput, p99 <
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
 import platform
 import random
+import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -49,12 +54,43 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.kanban import manage, percentile  # noqa: E402
-from tests.liveserver import gunicorn_server  # noqa: E402
+from tests.liveserver import process_env, stop  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "webhooks.json"
 SECRET = "bench-telegram-webhook-secret"  # noqa: S105
 CHATS = 200
 DUPLICATE_SHARE = 0.3
+
+
+@contextlib.contextmanager
+def serve(env: dict[str, str], *, workers: int):
+    """gunicorn as deployed (gunicorn.conf.py: sync workers, one request each at a
+    time) with ``workers`` processes, on a socket bound here; its base URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.set_inheritable(True)
+    base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    with listener:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "crystalbay.wsgi", f"--bind=fd://{listener.fileno()}",
+             f"--workers={workers}", "--access-logfile=/dev/null"],
+            cwd=ROOT, env=process_env(env), pass_fds=[listener.fileno()],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", int(base_url.rsplit(":", 1)[1]), timeout=5)
+                connection.request("GET", "/accounts/login/")
+                connection.getresponse().read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise SystemExit("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield base_url
+    finally:
+        stop(process)
 
 
 def updates(count: int, *, start: int) -> list[bytes]:
@@ -124,10 +160,11 @@ def load(base_url: str, path: str, bodies: list[bytes], *, concurrency: int, hea
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--requests", type=int, default=1000, help="requests per round, for each of the two")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=8, help="gunicorn gthread threads in its one worker")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1,
+                        help="gunicorn sync workers (gunicorn.conf.py's default: 2 × CPUs + 1)")
+    parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--server", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
                         help="PostgreSQL server URL without a database name")
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/13"))
@@ -151,7 +188,6 @@ def main() -> None:
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "LOG_LEVEL": "WARNING",
-        "GUNICORN_CMD_ARGS": f"--threads={options.threads}",
     }
     broker = redis.Redis.from_url(options.redis)
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
@@ -161,7 +197,7 @@ def main() -> None:
     try:
         manage(["migrate", "--no-input", "-v0"], env=env)
         broker.flushdb()
-        with gunicorn_server(env, ready_path="/accounts/login/") as base_url:
+        with serve(env, workers=options.workers) as base_url:
             json_headers = {"Content-Type": "application/json"}
             webhook_headers = {**json_headers, "X-Telegram-Bot-Api-Secret-Token": SECRET}
             load(base_url, "/bench/bare-webhook/", updates(300, start=0), concurrency=options.concurrency,
@@ -186,17 +222,20 @@ def main() -> None:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
 
-    bare = max((r["bare_view"] for r in rounds), key=lambda r: r["throughput_rps"])
-    webhook = max((r["webhook"] for r in rounds), key=lambda r: r["throughput_rps"])
-    ratio = round(webhook["throughput_rps"] / bare["throughput_rps"], 2)
+    def median_of(kind: str) -> dict:
+        return {key: round(statistics.median(r[kind][key] for r in rounds), 1)
+                for key in ("throughput_rps", "p50_ms", "p95_ms", "p99_ms")}
+
+    bare, webhook = median_of("bare_view"), median_of("webhook")
     round_ratios = [round(r["webhook"]["throughput_rps"] / r["bare_view"]["throughput_rps"], 2) for r in rounds]
+    ratio = round(statistics.median(round_ratios), 2)
     result = {
-        "server": f"gunicorn, 1 worker with {options.threads} gthread threads, DEBUG off, PostgreSQL, Redis broker "
-                  "(no Celery worker running)",
+        "server": f"gunicorn, {options.workers} sync workers (as gunicorn.conf.py deploys), DEBUG off, PostgreSQL, "
+                  "Redis broker (no Celery worker running)",
         "client": f"{options.concurrency} threads with keep-alive connections (http.client) on the same machine",
         "duplicates": DUPLICATE_SHARE,
-        "bare_view": bare,
-        "webhook": webhook,
+        "bare_view_median": bare,
+        "webhook_median": webhook,
         "throughput_ratio": ratio,
         "throughput_ratio_per_round": round_ratios,
         "targets": {"throughput_ratio_min": 0.5, "p99_ms_max": 50,
@@ -208,7 +247,8 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    print(f"webhook {webhook['throughput_rps']} req/s vs bare {bare['throughput_rps']} req/s: {ratio:.0%}; "
+    print(f"medians over {len(rounds)} rounds: webhook {webhook['throughput_rps']} req/s vs bare "
+          f"{bare['throughput_rps']} req/s, ratio {ratio:.0%}; "
           f"webhook p50 {webhook['p50_ms']} ms, p99 {webhook['p99_ms']} ms; "
           f"{stored} messages stored, {queued} processing tasks queued; targets met: {result['targets']['met']}")
     options.output.parent.mkdir(parents=True, exist_ok=True)

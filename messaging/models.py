@@ -131,3 +131,19 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.get_direction_display()}: {self.text[:60]}"
+
+
+class InboundDrain(models.Model):
+    """One row: whether a drain of the stored inbound messages is queued for the
+    worker. The webhook's own statement raises the flag (so a delivery costs one
+    round trip); the drain lowers it when nothing is left."""
+
+    queued = models.BooleanField(_("drain queued"), default=False)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound drain")
+        verbose_name_plural = _("inbound drain")
+
+    def __str__(self):
+        return f"queued since {self.queued_at}" if self.queued else "idle"

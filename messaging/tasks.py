@@ -6,15 +6,16 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from messaging.services.inbound import inbound_drain
+from messaging.services.inbound import DRAIN_GRACE_SECONDS, inbound_drain
 from messaging.services.outbound import message_send
 
 
-@shared_task(name="messaging.inbound_drain")
-def inbound_drain_task() -> int:
+@shared_task(bind=True, name="messaging.inbound_drain")
+def inbound_drain_task(self) -> int:
     """Match, link and record every stored inbound message still waiting (each
-    once, however often it runs); queued by the webhooks and run periodically."""
-    return inbound_drain()
+    once, however often it runs); queued by the webhooks and run periodically.
+    In-process (no broker) nothing else runs meanwhile, so there is no grace wait."""
+    return inbound_drain(grace=0 if self.request.is_eager else DRAIN_GRACE_SECONDS)
 
 
 @shared_task(bind=True, name="messaging.message_send")

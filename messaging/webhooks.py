@@ -59,7 +59,7 @@ def telegram(request):
     except PayloadError as exc:
         return _malformed("telegram", exc)
     if len(messages) == 1:
-        message_receive(inbound=messages[0])
+        message_receive(inbound=messages[0], raw_json=request.body.decode())
     return JsonResponse(OK)
 
 
@@ -74,7 +74,7 @@ def _receive_json(provider: str, request, parse) -> HttpResponse:
         return _malformed(provider, exc)
     with transaction.atomic():
         for inbound in messages:
-            message_receive(inbound=inbound)
+            message_receive(inbound=inbound, raw_json=request.body.decode())
         for update in statuses:
             status_update(update=update)
     return JsonResponse(OK)

@@ -15,12 +15,14 @@ everything slower happens afterwards in ``inbound_process`` (a Celery task).
 """
 
 import contextlib
+import datetime as dt
 import json
 import logging
+import time
 import uuid
 from dataclasses import asdict
 
-from django.core.cache import cache
+import psycopg
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -30,7 +32,7 @@ from crm.models import ActivityKind, Notification, StageKind
 from crm.services.matching import Identifiers, client_match, open_lead_for
 from crm.services.timeline import activity_record
 from integrations.messages import InboundMessage, StatusUpdate
-from messaging.models import Conversation, Message
+from messaging.models import Conversation, InboundDrain, Message
 
 logger = logging.getLogger(__name__)
 PREVIEW_LENGTH = 200
@@ -43,16 +45,20 @@ STATUS_AFTER = {
                           Message.Status.DELIVERED, Message.Status.FAILED),
     Message.Status.FAILED: (Message.Status.QUEUED, Message.Status.SENDING, Message.Status.SENT),
 }
-# Set while a drain of waiting inbound messages is queued or running.
-DRAIN_FLAG = "messaging:inbound-drain-queued"
-DRAIN_FLAG_SECONDS = 120
+# A drain flag older than this was never published (broker down): raise it again.
+DRAIN_STALE_SECONDS = 120
+# How long a drain waits, once empty, before its last look for in-flight deliveries.
+DRAIN_GRACE_SECONDS = 1.0
 
 # One round trip: find or create the conversation, insert the message unless it is
 # there already, and count it on the conversation. Sub-statements of one WITH do not
 # see each other's rows, so a conversation created here starts with the message
 # counted, and only an existing one is updated. When a concurrent delivery created
 # the conversation a moment ago (invisible to this statement), nothing is inserted
-# and ``conversations`` is 0: the caller runs the statement again.
+# and ``conversations`` is 0: the caller runs the statement again. A stored message
+# also raises the drain flag when it is down (or stuck: its drain was never
+# published), and then the caller queues a drain; a plain UPDATE that matches
+# nothing takes no lock, so deliveries do not queue behind the flag's row.
 _RECEIVE = """
 WITH existing AS (
     SELECT id FROM messaging_conversation WHERE platform = %(platform)s AND chat_id = %(chat_id)s
@@ -84,8 +90,13 @@ WITH existing AS (
         status = 'open'
     FROM existing, new WHERE c.id = existing.id
     RETURNING c.id
+), flagged AS (
+    UPDATE messaging_inbounddrain SET queued = TRUE, queued_at = %(now)s
+    WHERE id = 1 AND (NOT queued OR queued_at < %(stale)s) AND EXISTS (SELECT 1 FROM new)
+    RETURNING id
 )
-SELECT (SELECT id FROM new), (SELECT count(*) FROM conversation)
+SELECT (SELECT id FROM new), (SELECT count(*) FROM conversation), (SELECT count(*) FROM flagged),
+       (SELECT count(*) FROM messaging_inbounddrain)
 """
 
 
@@ -111,48 +122,62 @@ def _adopt_echo(inbound: InboundMessage) -> bool:
     return ours.exists()
 
 
-def message_receive(*, inbound: InboundMessage) -> tuple[int | None, bool]:
+def _receive_cursor():
+    """A cursor on Django's connection that binds parameters on the server, so the
+    receiving statement is prepared once per connection instead of planned for
+    every delivery (Django's own cursors bind on the client)."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+def message_receive(*, inbound: InboundMessage, raw_json: str | None = None) -> tuple[int | None, bool]:
     """Store one delivered message once. Returns (message id, stored now); the id is
-    None for a re-delivery. A new message is handed to ``inbound_process`` after commit."""
+    None for a re-delivery. A new message is handed to ``inbound_process`` after
+    commit. ``raw_json``: the delivery as received, when the caller has it (else
+    ``inbound.raw`` is serialised)."""
     if _adopt_echo(inbound):
         return None, False
     incoming = inbound.direction != Message.Direction.OUT
+    now = timezone.now()
+    # PostgreSQL text and jsonb cannot hold NUL: drop it rather than refuse the message forever.
+    text = inbound.text.replace("\x00", "")
     params = {
         "platform": inbound.platform, "chat_id": inbound.chat_id, "title": inbound.chat_title[:200],
-        "channel": inbound.extra.get("channel_id", "")[:64], "now": timezone.now(),
-        "unread": 1 if incoming else 0, "preview": preview_of(inbound.text, inbound.attachments),
+        "channel": inbound.extra.get("channel_id", "")[:64], "now": now,
+        "stale": now - dt.timedelta(seconds=DRAIN_STALE_SECONDS),
+        "unread": 1 if incoming else 0, "preview": preview_of(text, inbound.attachments),
         "message_id": inbound.message_id[:255], "crm_id": uuid.uuid4(), "direction": inbound.direction,
         "sender": inbound.contact.name[:200],
         "sender_ids": json.dumps({k: v for k, v in asdict(inbound.contact).items() if v and k != "name"},
                                  ensure_ascii=False),
-        "text": inbound.text, "attachments": json.dumps(inbound.attachments, ensure_ascii=False),
+        "text": text, "attachments": json.dumps(inbound.attachments, ensure_ascii=False),
         "status": Message.Status.RECEIVED if incoming else Message.Status.SENT,
-        "raw": json.dumps(inbound.raw, ensure_ascii=False),
+        "raw": raw_json if raw_json is not None else json.dumps(inbound.raw, ensure_ascii=False),
     }
-    with connection.cursor() as cursor:
+    params["raw"] = params["raw"].replace("\\u0000", "")
+    with _receive_cursor() as cursor:
         for _attempt in range(3):
-            cursor.execute(_RECEIVE, params)
-            message_id, conversations = cursor.fetchone()
+            cursor.execute(_RECEIVE, params, prepare=True)
+            message_id, conversations, flagged, flag_rows = cursor.fetchone()
             if conversations:
                 break
     if message_id is None:
         return None, False
-    transaction.on_commit(_hand_over)
+    if flagged or not flag_rows:
+        transaction.on_commit(_hand_over)
     return message_id, True
 
 
 def _hand_over() -> None:
-    """Queue a drain of the waiting messages unless one is queued already: under
-    load most deliveries only find the flag set (one Redis round trip) instead of
-    publishing a task each."""
+    """Queue a drain (the statement that stored the message raised the flag)."""
     from messaging.tasks import inbound_drain_task
 
+    InboundDrain.objects.get_or_create(pk=1, defaults={"queued": True, "queued_at": timezone.now()})
     try:
-        if cache.add(DRAIN_FLAG, 1, timeout=DRAIN_FLAG_SECONDS):
-            inbound_drain_task.delay()
+        inbound_drain_task.delay()
     except Exception:
-        # Stored all the same: the periodic drain picks it up once the broker is back.
-        logger.exception("Could not queue the processing of inbound messages; the periodic drain will")
+        # Stored all the same: the next delivery after DRAIN_STALE_SECONDS, or the periodic drain, takes it.
+        logger.exception("Could not queue the processing of inbound messages; a later drain will")
 
 
 def status_update(*, update: StatusUpdate) -> int:
@@ -220,32 +245,39 @@ def inbound_process(*, message_id: int) -> bool:
     return True
 
 
-def inbound_drain(*, batch: int = 100) -> int:
+def _lower_flag() -> None:
+    InboundDrain.objects.filter(pk=1).update(queued=False)
+
+
+def _raise_flag() -> bool:
+    return bool(InboundDrain.objects.filter(pk=1, queued=False).update(queued=True, queued_at=timezone.now()))
+
+
+def inbound_drain(*, batch: int = 100, grace: float = DRAIN_GRACE_SECONDS) -> int:
     """Process every message waiting for it, oldest first; the number processed.
 
-    The flag that stops deliveries from queueing more drains is cleared only
-    once nothing is left, then looked at once more: a message stored between the
-    last look and the clearing found the flag still set and queued nothing, so
-    this drain takes it. A message whose processing fails stays waiting (logged)
-    for the next drain; the periodic one runs every few minutes."""
+    The flag that stops deliveries from queueing more drains is lowered only
+    once nothing is left; then, after ``grace`` seconds (longer than a delivery's
+    statement takes), the drain looks once more: a message whose statement saw
+    the flag still up was stored by then, and this drain takes it. A message
+    whose processing fails stays waiting (logged) for a later drain; one runs
+    every few minutes."""
     processed, failed = 0, set()
-    try:
-        while True:
-            waiting = list(Message.objects.filter(needs_processing=True).exclude(pk__in=failed)
-                           .order_by("pk").values_list("pk", flat=True)[:batch])
-            if not waiting:
-                cache.delete(DRAIN_FLAG)
-                if not Message.objects.filter(needs_processing=True).exclude(pk__in=failed).exists():
-                    return processed
-                if not cache.add(DRAIN_FLAG, 1, timeout=DRAIN_FLAG_SECONDS):
-                    return processed  # another drain is queued and will take them
-                continue
-            for message_id in waiting:
-                try:
-                    processed += inbound_process(message_id=message_id)
-                except Exception:
-                    logger.exception("Processing inbound message %s failed; it stays waiting", message_id)
-                    failed.add(message_id)
-    except BaseException:
-        cache.delete(DRAIN_FLAG)
-        raise
+    while True:
+        waiting = list(Message.objects.filter(needs_processing=True).exclude(pk__in=failed)
+                       .order_by("pk").values_list("pk", flat=True)[:batch])
+        if not waiting:
+            _lower_flag()
+            if grace:
+                time.sleep(grace)
+            if not Message.objects.filter(needs_processing=True).exclude(pk__in=failed).exists():
+                return processed
+            if not _raise_flag():
+                return processed  # a delivery raised it: its drain takes them
+            continue
+        for message_id in waiting:
+            try:
+                processed += inbound_process(message_id=message_id)
+            except Exception:
+                logger.exception("Processing inbound message %s failed; it stays waiting", message_id)
+                failed.add(message_id)
