@@ -221,3 +221,16 @@ def test_the_navigation_counts_unread_messages_of_my_and_free_conversations(clie
     assert 'data-unread="5"' in badge
     page = client.get("/leads/").content.decode()
     assert 'id="inbox-unread"' in page and 'data-unread="5"' in page
+
+
+def test_the_list_and_the_badge_refuse_a_person_without_a_role(client, outsider):
+    client.force_login(outsider)
+    assert client.get("/inbox/list/", **HTMX).status_code == 403
+    assert client.get("/inbox/unread/", **HTMX).status_code == 403
+    client.logout()
+    assert client.get("/inbox/").status_code == 302  # to the login page
+
+
+def test_an_accountant_sees_no_unread_badge_count(client, accountant, mine):
+    client.force_login(accountant)
+    assert 'data-unread="0"' in client.get("/inbox/unread/", **HTMX).content.decode()
