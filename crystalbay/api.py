@@ -8,8 +8,11 @@ no other app of ours) announces each one with ``lead_received``; the receiver
 below shows it as an inbound message of the website channel.
 """
 
-from django.urls import include, path
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, include, path, re_path, resolve
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import routers
 
@@ -26,6 +29,21 @@ from messaging.models import Platform
 from messaging.services.inbound import message_receive
 from messaging.urls import api_urlpatterns as messaging_api_urlpatterns
 from tours.api import OfferViewSet, TourSearchAPIView
+
+
+@csrf_exempt  # it changes nothing: a POST to a wrong address gets the same JSON 404
+def not_found(request):
+    """Any other address under /api/: a JSON 404 like the API's own (a client reads
+    JSON, not the site's HTML page), or the address with its missing slash."""
+    with_slash = f"{request.path}/"
+    if not request.path.endswith("/"):
+        try:
+            if resolve(with_slash).func is not not_found:
+                return HttpResponsePermanentRedirect(with_slash)
+        except Resolver404:
+            pass
+    return JsonResponse({"detail": _("Not found.")}, status=404)
+
 
 router = routers.DefaultRouter()
 router.register("clients", ClientViewSet, basename="api-client")
@@ -47,6 +65,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    re_path(r"^.*$", not_found),
 ]
 
 

@@ -16,7 +16,7 @@ def _fresh_throttles():
 
 
 @pytest.fixture
-def api():
+def api(db):
     """``api(user)``: a client logged in as ``user`` (the pages' session), or anonymous."""
 
     def make(user=None) -> APIClient:

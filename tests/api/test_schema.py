@@ -104,3 +104,12 @@ def test_schemathesis_finds_no_server_error_and_no_answer_unlike_the_schema(subp
     assert not failures, "\n\n".join(failures)
     assert calls["count"] > 100
     assert elapsed < RUN_SECONDS_LIMIT
+
+
+def test_unknown_api_addresses_answer_json(api, manager):
+    client = api(manager)
+    missing = client.get("/api/v1/no-such-thing/")
+    assert missing.status_code == 404 and missing.json()["detail"]
+    assert client.get("/api/v1/conversations/-5/messages").json()["detail"]
+    assert client.get("/api/v1/leads").status_code == 301
+    assert client.post("/api/v1/conversations/-5/messages", {"text": "x"}).status_code == 404
