@@ -20,7 +20,6 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import asdict
 
 import psycopg
 from django.db import connection, transaction
@@ -148,9 +147,10 @@ def message_receive(*, inbound: InboundMessage, raw_json: str | None = None) -> 
         "unread": 1 if incoming else 0, "preview": preview_of(text, inbound.attachments),
         "message_id": inbound.message_id[:255], "crm_id": uuid.uuid4(), "direction": inbound.direction,
         "sender": inbound.contact.name[:200],
-        "sender_ids": json.dumps({k: v for k, v in asdict(inbound.contact).items() if v and k != "name"},
+        "sender_ids": json.dumps({k: v for k, v in vars(inbound.contact).items() if v and k != "name"},
                                  ensure_ascii=False),
-        "text": text, "attachments": json.dumps(inbound.attachments, ensure_ascii=False),
+        "text": text,
+        "attachments": json.dumps(inbound.attachments, ensure_ascii=False) if inbound.attachments else "[]",
         "status": Message.Status.RECEIVED if incoming else Message.Status.SENT,
         "raw": raw_json if raw_json is not None else json.dumps(inbound.raw, ensure_ascii=False),
     }
