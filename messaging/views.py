@@ -172,7 +172,8 @@ def reply(request, pk: int):
         return redirect(here)
     response = render(request, f"{INBOX}#reply_form", {"conversation": conversation, "reply_form": ReplyForm(),
                                                         "may_reply": True})
-    return trigger_client_event(response, "inbox:poll")
+    # The thread's poller shows the reply; the list shows it as the latest message.
+    return trigger_client_event(trigger_client_event(response, "inbox:poll"), "inbox:list")
 
 
 def _header_action(request, pk: int, change) -> HttpResponse:

@@ -68,14 +68,16 @@ class FakeWazzup(FakeProvider):
             if crm_id:
                 self.crm_message_ids[crm_id] = message_id
             if self.statuses and self.webhook_url:
-                self._send({"statuses": [{"messageId": message_id, "timestamp": _now(), "status": "delivered"}]})
+                self._send({"statuses": [{"messageId": message_id, "timestamp": _now(), "status": "delivered"}]},
+                           delay=0.2)
             return Answer(201, {"messageId": message_id, "chatId": body["chatId"]})
         return Answer(404, {"error": "notFound", "description": call.path, "data": {}})
 
-    def _send(self, payload: dict, *, copies: int = 1) -> dict:
+    def _send(self, payload: dict, *, copies: int = 1, delay: float = 0.0) -> dict:
         if not self.webhook_url:
             raise RuntimeError("No webhook is set (PATCH /v3/webhooks first).")
-        self.deliver(self.webhook_url, json_body(payload), {"Content-Type": "application/json"}, copies=copies)
+        self.deliver(self.webhook_url, json_body(payload), {"Content-Type": "application/json"}, copies=copies,
+                     delay=delay)
         return payload
 
     def _message(self, *, chat_id: str, text: str, name: str, chat_type: str, echo: bool) -> dict:

@@ -50,16 +50,16 @@ class FakeWhatsApp(FakeProvider):
         wa_id = str(body["to"]).lstrip("+")
         wamid = f"wamid.LOCAL{next(self._ids):08d}"
         if self.receipts and self.webhook_url:
-            for status in ("sent", "delivered"):
+            for number, status in enumerate(("sent", "delivered"), start=1):
                 self._deliver_event({"statuses": [{"id": wamid, "status": status, "timestamp": str(int(time.time())),
-                                                   "recipient_id": wa_id}]})
+                                                   "recipient_id": wa_id}]}, delay=0.2 * number)
         return Answer(200, {"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": wa_id}],
                             "messages": [{"id": wamid}]})
 
     def sign(self, body: bytes) -> str:
         return "sha256=" + hmac.new(self.app_secret.encode(), body, hashlib.sha256).hexdigest()
 
-    def _deliver_event(self, value: dict, *, copies: int = 1) -> dict:
+    def _deliver_event(self, value: dict, *, copies: int = 1, delay: float = 0.0) -> dict:
         event = {"object": "whatsapp_business_account", "entry": [{"id": "WABA-LOCAL", "changes": [{
             "field": "messages", "value": {
                 "messaging_product": "whatsapp",
@@ -67,7 +67,7 @@ class FakeWhatsApp(FakeProvider):
                 **value}}]}]}
         body = json_body(event, ascii_only=True)  # Meta escapes non-ASCII as \uXXXX
         self.deliver(self.webhook_url, body, {"Content-Type": "application/json", "X-Hub-Signature-256": self.sign(body)},
-                     copies=copies)
+                     copies=copies, delay=delay)
         return event
 
     def user_writes(self, *, wa_id: str, text: str, name: str = "Данияр", copies: int = 1) -> dict:

@@ -65,3 +65,20 @@ def test_a_webhook_our_server_refused_is_sent_again_until_it_is_stored_once(fake
 
     assert Message.objects.get().text == "Есть горящие туры?"
     assert all(d.accepted for d in fake_telegram.deliveries)
+
+
+def test_whatsapp_delivery_receipts_reach_our_reply_through_the_webhook(fake_whatsapp, live_server, agent,
+                                                                       django_capture_on_commit_callbacks):
+    from messaging.services.outbound import reply_create
+    from tests.messaging.factories import ConversationFactory
+
+    fake_whatsapp.webhook_url = f"{live_server.url}/webhooks/whatsapp/"
+    fake_whatsapp.receipts = True
+    conversation = ConversationFactory(platform="whatsapp", chat_id="77011234567", assignee=agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        message, _created = reply_create(conversation=conversation, user=agent, text="Подборка готова")
+
+    fake_whatsapp.wait_delivered(timeout=10)
+    message.refresh_from_db()
+    assert message.message_id.startswith("wamid.LOCAL") and message.status == "delivered"
+    assert all(d.accepted for d in fake_whatsapp.deliveries) and len(fake_whatsapp.deliveries) == 2
