@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/reply/", views.reply, name="reply"),
     path("<int:pk>/assign/", views.assign, name="assign"),
     path("<int:pk>/status/", views.set_status, name="status"),
+    path("<int:pk>/suggestions/<int:suggestion_id>/dismiss/", views.dismiss_suggestion, name="dismiss_suggestion"),
     path("messages/<int:pk>/retry/", views.retry, name="retry"),
 ]
 

@@ -16,7 +16,7 @@ from django.contrib import messages as flash
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
 from crm import access
+from crm.services.matching import merge_suggestion_dismiss
 from messaging import selectors
 from messaging.forms import ReplyForm, StatusForm
 from messaging.models import Message, Platform
@@ -239,6 +240,25 @@ def retry(request, pk: int):
     message.refresh_from_db()
     return render(request, f"{INBOX}#message", {"message": message, "conversation": message.conversation,
                                                 "may_reply": True})
+
+
+@login_required
+@require_POST
+def dismiss_suggestion(request, pk: int, suggestion_id: int):
+    """"Not the same person" on a merge suggestion shown in the thread."""
+    _require_role(request.user)
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    suggestion = next((s for s in selectors.merge_suggestions_for(conversation) if s.pk == suggestion_id), None)
+    here = reverse("messaging:conversation", args=[pk])
+    if suggestion is None:
+        raise Http404
+    try:
+        merge_suggestion_dismiss(suggestion=suggestion, user=request.user)
+    except PermissionDenied as exc:
+        return _refuse(request, exc, redirect_to=here)
+    if not request.htmx:
+        return redirect(here)
+    return HttpResponse("")
 
 
 @login_required

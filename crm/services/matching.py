@@ -18,11 +18,12 @@ Rules:
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import access
 from crm.models import ActivityKind, Client, Lead, LeadStageChange, MergeSuggestion, Pipeline, StageKind
 from crm.services.clients import phone_normalize
 from crm.services.leads import lead_assign_round_robin, stage_entry_fields
@@ -164,3 +165,20 @@ def open_lead_for(*, client: Client, source: str) -> tuple[Lead, bool]:
     if settings.LEADS_ROUND_ROBIN:
         lead = lead_assign_round_robin(lead=lead)
     return lead, True
+
+
+@transaction.atomic
+def merge_suggestion_dismiss(*, suggestion: MergeSuggestion, user) -> MergeSuggestion:
+    """"Not the same person": a manager, or an agent who may change both clients,
+    closes the suggestion (once; it is not suggested again for the pair)."""
+    suggestion = MergeSuggestion.objects.select_for_update().select_related("client", "other").get(pk=suggestion.pk)
+    allowed = access.is_supervisor(user) or (
+        access.is_agent(user) and access.can_change(user, suggestion.client) and access.can_change(user, suggestion.other)
+    )
+    if not allowed:
+        raise PermissionDenied(_("You may not change these clients."))
+    if suggestion.status == MergeSuggestion.Status.OPEN:
+        suggestion.status = MergeSuggestion.Status.DISMISSED
+        suggestion.resolved_by, suggestion.resolved_at = user, timezone.now()
+        suggestion.save(update_fields=["status", "resolved_by", "resolved_at"])
+    return suggestion

@@ -234,3 +234,24 @@ def test_the_list_and_the_badge_refuse_a_person_without_a_role(client, outsider)
 def test_an_accountant_sees_no_unread_badge_count(client, accountant, mine):
     client.force_login(accountant)
     assert 'data-unread="0"' in client.get("/inbox/unread/", **HTMX).content.decode()
+
+
+def test_a_merge_suggestion_shows_in_the_thread_and_can_be_dismissed(client, manager, agent, colleague):
+    from crm.models import MergeSuggestion
+    from crm.services.matching import merge_suggest
+
+    one = ClientFactory(full_name="Данияр (WhatsApp)")
+    two = ClientFactory(full_name="Данияр Оспанов")
+    suggestion = merge_suggest(client=one, other=two, reason="the same phone +77011234567")
+    conversation = ConversationFactory(client=one, assignee=agent)
+    url = f"/inbox/{conversation.pk}/suggestions/{suggestion.pk}/dismiss/"
+
+    client.force_login(agent)
+    assert "the same phone +77011234567" in client.get(f"/inbox/{conversation.pk}/").content.decode()
+    client.force_login(colleague)
+    assert client.post(url, **HTMX).status_code == 404
+    client.force_login(manager)
+    assert client.post(url, **HTMX).status_code == 200
+    suggestion.refresh_from_db()
+    assert suggestion.status == MergeSuggestion.Status.DISMISSED and suggestion.resolved_by == manager
+    assert "the same phone" not in client.get(f"/inbox/{conversation.pk}/").content.decode()
