@@ -98,6 +98,13 @@ def test_a_failed_reply_shows_its_reason_and_a_retry_sends_it(live_server, new_p
 
 def test_inbox_on_a_phone_shows_the_list_then_the_thread(live_server, new_page, inbox):
     _agent, chat = inbox
+    desktop = new_page()
+    log_in(desktop, live_server.url, "aigerim", "/inbox/")
+    expect(desktop.locator(".thread-placeholder")).to_be_visible()
+    desktop.locator("#inbox-platform").select_option("whatsapp")
+    expect(desktop.locator(".conversation-item")).to_have_count(1)
+    desktop.screenshot(path=f"{SCREENSHOTS}/inbox-desktop-filtered.png")
+
     page = new_page(viewport=PHONE)
     log_in(page, live_server.url, "aigerim", "/inbox/")
     expect(page.locator(".conversation-item")).to_have_count(4)
