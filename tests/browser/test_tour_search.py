@@ -3,6 +3,7 @@ lead, see it on the lead's timeline, book it and see the order — and the SAMO
 console. Screenshots go to /tmp/crystalbay-screens."""
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import expect
 
 from crm.models import Order, OrderStatus
@@ -86,7 +87,8 @@ def test_search_expand_attach_to_a_lead_see_the_timeline_book_and_see_the_order(
     order = Order.objects.get()
     assert order_box.get_attribute("data-order") == str(order.pk)
     assert (order.status, order.lead_id, order.operator_booking_number) == (OrderStatus.NEW, lead.pk, "CB-778812")
-    expect(order_box.locator(".order-status")).to_have_text(str(OrderStatus.NEW.label))
+    with translation.override("ru"):  # the browser sees the default language
+        expect(order_box.locator(".order-status")).to_have_text(str(OrderStatus.NEW.label))
     page.screenshot(path=f"{SCREENSHOTS}/tour-offer-booked.png", full_page=True)
 
     order_box.locator("a").click()
