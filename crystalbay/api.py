@@ -2,15 +2,10 @@
 are registered into (``/api/v1/``), the apps' single views beside it, the
 public booking form, and the OpenAPI schema with its docs (served from the
 project's own static files: drf-spectacular-sidecar).
-
-It also hands the booking form's requests to the inbox: the CRM (which imports
-no other app of ours) announces each one with ``lead_received``; the receiver
-below shows it as an inbound message of the website channel.
 """
 
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, include, path, re_path, resolve
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -22,11 +17,7 @@ from crm.api.leads import LeadViewSet, PipelineViewSet, StageViewSet
 from crm.api.orders import OrderViewSet
 from crm.api.public import PublicLeadIntakeView
 from crm.api.tasks import NoteViewSet, TaskViewSet
-from crm.services.intake import intake_summary, lead_received
-from integrations.messages import Contact, InboundMessage
 from messaging.api import ConversationViewSet
-from messaging.models import Platform
-from messaging.services.inbound import message_receive
 from messaging.urls import api_urlpatterns as messaging_api_urlpatterns
 from tours.api import OfferViewSet, TourSearchAPIView
 
@@ -67,20 +58,3 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     re_path(r"^.*$", not_found),
 ]
-
-
-
-def show_in_inbox(sender, *, lead, client, submission, **kwargs) -> None:
-    """The request as the first message of a website conversation of its own
-    (one per request, like the lead), stored like any provider's delivery."""
-    message_receive(inbound=InboundMessage(
-        platform=Platform.WEB, chat_id=f"lead-{lead.pk}", message_id=f"lead-{lead.pk}", sent_at=timezone.now(),
-        text=intake_summary(submission), chat_title=client.full_name,
-        contact=Contact(name=submission.name, phone=submission.phone, email=submission.email,
-                        whatsapp_id=submission.phone),
-        raw={"page_url": submission.page_url, "utm_source": submission.utm_source,
-             "utm_medium": submission.utm_medium, "utm_campaign": submission.utm_campaign, "lead": lead.pk},
-    ))
-
-
-lead_received.connect(show_in_inbox, dispatch_uid="inbox-web-form")

@@ -3,5 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class MessagingConfig(AppConfig):
-    verbose_name = _("Messaging")
     name = "messaging"
+    verbose_name = _("Messaging")
+
+    def ready(self):
+        from crm.services.intake import lead_received
+        from messaging.receivers import show_in_inbox
+
+        lead_received.connect(show_in_inbox, dispatch_uid="inbox-web-form")
