@@ -65,3 +65,15 @@ def test_health_reports_the_embedded_defaults(demo_site):
     report = requests.get(f"{demo_site}/health", timeout=10).json()
     assert report["status"] == "ok"
     assert report["checks"]["database"]["detail"] == "sqlite"
+
+
+def test_the_booking_form_reaches_the_board_and_the_inbox(demo_site):
+    answer = requests.post(f"{demo_site}/api/public/v1/leads", timeout=30, json={
+        "destination": "Нячанг", "month": "2027-03", "nights": 10, "adults": 2, "children": 1, "budget": 1500000,
+        "name": "Айдана Серикова", "phone": "+7 707 555 12 34", "language": "ru",
+    })
+    assert answer.status_code in (200, 201), answer.text
+    lead_id = answer.json()["lead_id"]
+    session = log_in(demo_site, "manager")
+    assert session.get(f"{demo_site}/leads/{lead_id}/", timeout=30).status_code == 200
+    assert "Айдана Серикова" in session.get(f"{demo_site}/inbox/", timeout=30).text

@@ -22,8 +22,8 @@ import time
 import uuid
 
 import psycopg
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -155,17 +155,50 @@ def message_receive(*, inbound: InboundMessage, raw_json: str | None = None) -> 
         "raw": raw_json if raw_json is not None else json.dumps(inbound.raw, ensure_ascii=False),
     }
     params["raw"] = params["raw"].replace("\\u0000", "")
-    with _receive_cursor() as cursor:
-        for _attempt in range(3):
-            cursor.execute(_RECEIVE, params, prepare=True)
-            message_id, conversations, flagged, flag_rows = cursor.fetchone()
-            if conversations:
-                break
+    if connection.vendor == "postgresql":
+        with _receive_cursor() as cursor:
+            for _attempt in range(3):
+                cursor.execute(_RECEIVE, params, prepare=True)
+                message_id, conversations, flagged, flag_rows = cursor.fetchone()
+                if conversations:
+                    break
+    else:
+        message_id, flagged, flag_rows = _receive_portable(params)
     if message_id is None:
         return None, False
     if flagged or not flag_rows:
         transaction.on_commit(_hand_over)
     return message_id, True
+
+
+def _receive_portable(params: dict) -> tuple[int | None, int, int]:
+    """The same storing as ``_RECEIVE`` through the ORM, for databases other than
+    PostgreSQL (SQLite on a laptop): slower, equally once-only, since the unique
+    constraints decide. Returns (message id or None, flag raised, flag rows)."""
+    with transaction.atomic():
+        conversation, _created = Conversation.objects.get_or_create(
+            platform=params["platform"], chat_id=params["chat_id"],
+            defaults={"title": params["title"], "wazzup_channel_id": params["channel"], "created_at": params["now"]},
+        )
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(
+                    conversation=conversation, platform=params["platform"], chat_id=params["chat_id"],
+                    message_id=params["message_id"], crm_id=params["crm_id"], direction=params["direction"],
+                    sender_name=params["sender"], sender_ids=json.loads(params["sender_ids"]), text=params["text"],
+                    attachments=json.loads(params["attachments"]), status=params["status"],
+                    raw=json.loads(params["raw"]), created_at=params["now"], needs_processing=True,
+                )
+        except IntegrityError:
+            return None, 0, 1
+        Conversation.objects.filter(pk=conversation.pk).update(
+            unread_count=F("unread_count") + params["unread"], last_message_at=params["now"],
+            preview=params["preview"], status=Conversation.Status.OPEN,
+        )
+        flagged = InboundDrain.objects.filter(Q(queued=False) | Q(queued_at__lt=params["stale"]), pk=1).update(
+            queued=True, queued_at=params["now"]
+        )
+        return message.pk, flagged, InboundDrain.objects.filter(pk=1).count()
 
 
 def _hand_over() -> None:
