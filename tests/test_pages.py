@@ -12,7 +12,7 @@ from django.utils.html import escape
 from crystalbay.context_processors import navigation_items
 from tests.crm.factories import PASSWORD
 
-NAVBAR = 'class="navbar navbar-expand-lg app-navbar'
+NAVBAR = 'class="navbar navbar-expand-xl app-navbar'
 
 
 def log_in(client, username: str, password: str = PASSWORD):
