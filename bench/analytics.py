@@ -15,6 +15,10 @@ minute (the default: "kept", the first request of each view computes them):
 - ``GET /api/v1/analytics/summary`` — all time (the contract's default), and the last 30 days;
 - ``GET /bench/bare/`` — a bare Django view on the same server, database and middleware.
 
+Then, inside Django (figures computed), each of those views once more with
+every query timed: how many, the time in SQL and the slowest (``--no-profile``
+skips it).
+
 Prints medians and 95th percentiles and writes ``bench/results/analytics.json``.
 ``--keep`` keeps the seeded database for the next run (which then skips seeding).
 """
@@ -27,7 +31,9 @@ import json
 import os
 import platform
 import re
+import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,7 +90,62 @@ def measure(base_url: str, *, requests_count: int) -> dict:
     }
 
 
+PROFILED = {
+    "dashboard_30_days": "/analytics/",
+    "dashboard_12_months": "/analytics/?preset=12m",
+    "dashboard_all_time": "/analytics/?preset=all",
+    "summary_api_all_time": "/api/v1/analytics/summary",
+}
+
+
+def profile_here() -> dict:
+    """Each of ``PROFILED`` as the manager inside Django, figures computed (after
+    one warm-up request): the whole time, the time in SQL, the number of
+    queries and the slowest three."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(SERVER_NAME="127.0.0.1", HTTP_ACCEPT_LANGUAGE="ru")
+    client.force_login(get_user_model().objects.get(username=USERNAME))
+    found = {}
+    for name, path in PROFILED.items():
+        client.get(path)
+        queries: list[dict] = []
+
+        def timed_query(execute, sql, params, many, context, queries=queries):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                queries.append({"ms": round((time.perf_counter() - started) * 1000, 1), "sql": sql[:160]})
+
+        with connection.execute_wrapper(timed_query):
+            started = time.perf_counter()
+            response = client.get(path)
+            total_ms = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: {response.status_code}")
+        found[name] = {"total_ms": round(total_ms, 1), "sql_ms": round(sum(q["ms"] for q in queries), 1),
+                       "queries": len(queries), "slowest": sorted(queries, key=lambda q: -q["ms"])[:3]}
+    return found
+
+
+def profile(env: dict[str, str]) -> dict:
+    result = subprocess.run([sys.executable, __file__, "--profile-here"], cwd=ROOT, env=env, capture_output=True,
+                            text=True)
+    if result.returncode:
+        raise SystemExit(f"profiling failed:\n{result.stdout}\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--profile-here"]:
+        print(json.dumps(profile_here(), ensure_ascii=False))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--leads", type=int, default=300_000)
     parser.add_argument("--orders", type=int, default=100_000)
@@ -95,6 +156,8 @@ def main() -> None:
     parser.add_argument("--database", default="crystalbay_bench_analytics")
     parser.add_argument("--keep", action="store_true", help="keep the seeded database (and reuse a kept one)")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--no-profile", dest="profile", action="store_false",
+                        help="only time over HTTP; do not profile the queries inside Django")
     options = parser.parse_args()
 
     server = options.server.rstrip("/")
@@ -141,6 +204,8 @@ def main() -> None:
         for label, seconds in (("computed", "0"), ("kept", "60")):
             with gunicorn_server({**env, "ANALYTICS_CACHE_SECONDS": seconds}, ready_path="/accounts/login/") as url:
                 row[label] = measure(url, requests_count=options.requests)
+        if options.profile:
+            row["profile"] = profile({**env, "ANALYTICS_CACHE_SECONDS": "0"})
     finally:
         if not options.keep:
             with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
@@ -150,6 +215,11 @@ def main() -> None:
         for name, figures in row[label].items():
             if "median_ms" in figures:
                 print(f"{label:<9} {name:<22} median {figures['median_ms']:>7} ms   p95 {figures['p95_ms']:>7} ms")
+    for name, part in row.get("profile", {}).items():
+        print(f"inside Django, {name}: {part['total_ms']} ms, of which SQL {part['sql_ms']} ms in "
+              f"{part['queries']} queries; slowest:")
+        for query in part["slowest"]:
+            print(f"    {query['ms']:>6} ms  {query['sql'][:110]}")
     result = {
         "server": "gunicorn, 1 sync worker, DEBUG off; client: python-requests on the same machine",
         "user": "a manager (every row)",

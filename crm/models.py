@@ -104,7 +104,7 @@ class Client(models.Model):
             models.CheckConstraint(condition=~Q(email=""), name="client_email_null_not_blank"),
             models.CheckConstraint(condition=~Q(whatsapp_id=""), name="client_whatsapp_null_not_blank"),
         ]
-        indexes = [models.Index(fields=["owner", "full_name"])]
+        indexes = [models.Index(fields=["owner", "full_name"]), models.Index(fields=["created_at"], include=["id"], name="client_analytics_idx")]  # analytics: clients of a period, index-only
 
     def __str__(self):
         return self.full_name
@@ -257,6 +257,8 @@ class Lead(models.Model):
             models.Index(fields=["sla_due_at"], name="lead_sla_due_idx"),
             models.Index(fields=["created_at"], name="lead_created_idx"),
             models.Index(fields=["source", "created_at"], name="lead_source_idx"),
+            models.Index(fields=["created_at"], include=["id", "pipeline", "stage", "source", "assignee", "destination_resort"], name="lead_analytics_idx"),  # analytics: leads of a period, index-only
+            models.Index(fields=["id"], include=["source"], name="lead_channel_idx"),  # analytics: an order's channel (its lead's source), index-only
         ]
         constraints = [
             models.CheckConstraint(condition=Q(ai_score__lte=100), name="lead_ai_score_0_100"),
@@ -455,6 +457,9 @@ class Order(models.Model):
             models.Index(fields=["status", "created_at"], name="order_status_idx"),
             models.Index(fields=["created_at"], name="order_created_idx"),
             models.Index(fields=["assignee", "created_at"], name="order_assignee_idx"),
+            models.Index(fields=["created_at"], include=["id", "status", "price_kzt", "cost_kzt", "client", "assignee", "lead", "destination_resort"], name="order_analytics_idx"),  # analytics: orders of a period, index-only
+            models.Index(fields=["client", "created_at"], include=["id", "status", "price_kzt"], name="order_client_history_idx"),  # analytics: a client's orders (first order, repeat clients)
+            models.Index(fields=["lead", "created_at"], include=["id", "status", "price_kzt", "cost_kzt", "client", "assignee", "destination_resort"], name="order_lead_analytics_idx"),  # analytics: orders in lead order, merged with their leads' channel
         ]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0) & Q(price_kzt__gte=0), name="order_price_not_negative"),

@@ -68,8 +68,10 @@ class Median(Aggregate):
     template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="MEDIAN", template="%(function)s(%(expressions)s)",
-                              **extra_context)
+        # On a copy, not as keyword arguments: a filter (FILTER (WHERE …)) wraps the template.
+        median = self.copy()
+        median.function, median.template = "MEDIAN", "%(function)s(%(expressions)s)"
+        return median.as_sql(compiler, connection, **extra_context)
 
 
 def money_sum(expression, condition: Q) -> Coalesce:
@@ -80,7 +82,8 @@ def money_sum(expression, condition: Q) -> Coalesce:
 
 
 def order_figures(within: Q = EVERY_ROW) -> dict[str, Aggregate]:
-    """Sums over orders (narrowed by ``within``)."""
+    """Sums over orders (narrowed by ``within``). Active clients are counted
+    per client, with repeat clients: ``loyalty_figures``."""
     live = LIVE_ORDER & within
     costed = live & Q(cost_kzt__isnull=False)
     return {
@@ -90,7 +93,6 @@ def order_figures(within: Q = EVERY_ROW) -> dict[str, Aggregate]:
         "revenue": money_sum("price_kzt", live),
         "costed_revenue": money_sum("price_kzt", costed),
         "margin": money_sum(F("price_kzt") - F("cost_kzt"), costed),
-        "active_clients": Count("client", distinct=True, filter=live),
     }
 
 
@@ -99,7 +101,6 @@ def lead_figures(within: Q = EVERY_ROW) -> dict[str, Aggregate]:
     return {
         "leads": Count("pk", filter=within),
         "won_leads": Count("pk", filter=WON_LEAD & within),
-        "lost_leads": Count("pk", filter=LOST_LEAD & within),
     }
 
 
@@ -136,42 +137,54 @@ def first_reply_annotations() -> dict[str, Subquery]:
     }
 
 
-def first_reply_figures() -> dict[str, Aggregate]:
+def first_reply_figures(within: Q = EVERY_ROW) -> dict[str, Aggregate]:
     """Over conversations annotated with ``first_in`` (their first incoming
-    message) and ``first_reply`` (our first outgoing message after it)."""
+    message) and ``first_reply`` (our first outgoing message after it),
+    narrowed by ``within``."""
     waited = ExpressionWrapper(F("first_reply") - F("first_in"), output_field=DurationField())
     return {
-        "median_first_reply": Median(waited, output_field=DurationField()),
-        "conversations": Count("pk"),
-        "answered_conversations": Count("first_reply"),
+        "median_first_reply": Median(waited, filter=within, output_field=DurationField()),
+        "conversations": Count("pk", filter=within),
+        "answered_conversations": Count("first_reply", filter=within),
     }
 
 
-def loyalty_figures(within: Q) -> tuple[dict[str, Aggregate], dict[str, Aggregate]]:
-    """Over orders up to the end of a period, grouped by client: (per client,
-    then over those clients). A paying client of the period is one with an
-    order not cancelled in it (``within``); their whole history counts."""
+def loyalty_figures(within: Q, until: Q = EVERY_ROW, prefix: str = "") -> tuple[dict[str, Aggregate],
+                                                                                 dict[str, Aggregate], Q]:
+    """Over orders grouped by client: (per client, then over those clients,
+    and which clients count). An active client of the period is one with an
+    order not cancelled made in it (``within``); their whole history up to
+    the period's end (``until``) counts for repeat clients and lifetime
+    value. ``prefix`` names the sums apart when one query covers several
+    periods."""
+    history = order_figures(until)
     per_client = {
-        "client_revenue": order_figures()["revenue"],
-        "client_orders": order_figures()["live_orders"],
-        "period_orders": Count("pk", filter=LIVE_ORDER & within),
+        f"{prefix}client_revenue": history["revenue"],
+        f"{prefix}client_orders": history["live_orders"],
+        f"{prefix}period_orders": Count("pk", filter=LIVE_ORDER & within),
     }
+    active = Q(**{f"{prefix}period_orders__gt": 0})
     over_clients = {
-        "paying_clients": Count("client"),
-        "repeat_clients": Count("client", filter=Q(client_orders__gte=2)),
-        "lifetime_revenue": money_sum("client_revenue", Q()),
+        f"{prefix}active_clients": Count("client", filter=active),
+        f"{prefix}repeat_clients": Count("client", filter=active & Q(**{f"{prefix}client_orders__gte": 2})),
+        f"{prefix}lifetime_revenue": money_sum(f"{prefix}client_revenue", active),
     }
-    return per_client, over_clients
+    return per_client, over_clients, active
 
 
-def new_client_figures(within: Q, start: dt.datetime | None) -> dict[str, Aggregate]:
-    """Over orders: clients whose first order not cancelled was made in
-    ``within`` (none before ``start``)."""
-    condition = LIVE_ORDER & within
-    if start is not None:
-        earlier = Order.objects.filter(LIVE_ORDER, client=OuterRef("client"), created_at__lt=start)
-        condition &= ~Exists(earlier)
-    return {"new_clients": Count("client", distinct=True, filter=condition)}
+def first_orders(start: dt.datetime | None) -> Q:
+    """Orders not cancelled of clients who had none before ``start``: narrowed
+    to a period starting then, the orders that made their clients new."""
+    if start is None:
+        return LIVE_ORDER
+    earlier = Order.objects.filter(LIVE_ORDER, client=OuterRef("client"), created_at__lt=start)
+    return LIVE_ORDER & ~Exists(earlier)
+
+
+def new_client_figures() -> dict[str, Aggregate]:
+    """Over ``first_orders`` of a period: clients whose first order not
+    cancelled was made in the period."""
+    return {"new_clients": Count("client", distinct=True)}
 
 
 # --- From sums to KPIs ------------------------------------------------------------------
@@ -257,10 +270,10 @@ KPIS: tuple[Kpi, ...] = (
         lambda f: percent(f["cancelled_orders"], f["orders"]), lower_is_better=True),
     Kpi("repeat_client_rate", _("Repeat clients"),
         _("active clients with two or more orders not cancelled (to the end of the period) ÷ active clients × 100"),
-        Unit.PERCENT, lambda f: percent(f["repeat_clients"], f["paying_clients"])),
+        Unit.PERCENT, lambda f: percent(f["repeat_clients"], f["active_clients"])),
     Kpi("client_lifetime_value_kzt", _("Client lifetime value"),
         _("Σ price of every order not cancelled of the active clients, to the end of the period ÷ active clients"),
-        Unit.KZT, lambda f: divide(f["lifetime_revenue"], f["paying_clients"])),
+        Unit.KZT, lambda f: divide(f["lifetime_revenue"], f["active_clients"])),
     Kpi("median_first_reply_minutes", _("First reply, median"),
         _("median, over conversations whose first incoming message came in the period, of the minutes until "
           "our first outgoing message"), Unit.MINUTES, lambda f: minutes(f["median_first_reply"]),
@@ -290,7 +303,8 @@ def revenue_kzt(*, orders: QuerySet[Order] | None = None) -> Decimal:
 def active_clients_count(*, clients: QuerySet[Client] | None = None) -> int:
     """Active clients: how many clients have at least one order whose status is not cancelled."""
     orders = Order.objects.all() if clients is None else Order.objects.filter(client__in=clients)
-    return orders.aggregate(**order_figures())["active_clients"]
+    per_client, over_clients, active = loyalty_figures(EVERY_ROW)
+    return orders.values("client").annotate(**per_client).filter(active).aggregate(**over_clients)["active_clients"]
 
 
 def conversion_rate(*, leads: QuerySet[Lead] | None = None) -> Decimal:
