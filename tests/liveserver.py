@@ -168,3 +168,13 @@ def subprocess_database_url(transactional_db):
 
     yield database_url(connection.settings_dict)
     wait_until_alone(connection)
+
+
+def task_sender(broker_url: str):
+    """A Celery client that sends tasks by name to the workers behind ``broker_url``.
+    It is not made the current app: a new Celery() would be, and every task the
+    project later queues in this process would go to that broker instead of
+    running eagerly as the tests expect."""
+    from celery import Celery
+
+    return Celery(broker=broker_url, backend=broker_url, set_as_current=False)

@@ -152,9 +152,8 @@ def test_a_summary_being_written_is_not_written_twice(march_sales, fake_openai):
 def test_a_real_worker_writes_the_summary_the_page_then_shows(subprocess_database_url, fake_openai, client,
                                                                manager, march_sales):
     import redis
-    from celery import Celery
 
-    from tests.liveserver import celery_worker
+    from tests.liveserver import celery_worker, task_sender
 
     worker_redis = os.environ.get("ANALYTICS_WORKER_REDIS_URL", "redis://127.0.0.1:6379/11")
     redis.Redis.from_url(worker_redis).flushdb()
@@ -167,7 +166,7 @@ def test_a_real_worker_writes_the_summary_the_page_then_shows(subprocess_databas
                                            figures=figures, language="en")
     env = {"DATABASE_URL": subprocess_database_url, "REDIS_URL": worker_redis, "CELERY_TASK_ALWAYS_EAGER": "0",
            "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake_openai.base_url, "OPENAI_MODEL": "gpt-4o-mini"}
-    sender = Celery(broker=worker_redis, backend=worker_redis)
+    sender = task_sender(worker_redis)
 
     with celery_worker(env, name="analytics-summary-test@%h"):
         outcome = sender.send_task("analytics.summary_write", args=[summary.pk]).get(timeout=90)

@@ -15,14 +15,13 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
-from celery import Celery
 from django.db import connection
 from django.utils import timezone
 
 from crm.models import Activity, Lead, Notification, Pipeline, SlaBreach, Task
 from crystalbay.celery import app
 from tests.crm.factories import ClientFactory, LeadFactory, TaskFactory, default_stage
-from tests.liveserver import celery_worker
+from tests.liveserver import celery_worker, task_sender
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
@@ -44,7 +43,7 @@ def workers(subprocess_database_url, mail_dir):
         "DATABASE_URL": subprocess_database_url, "REDIS_URL": WORKER_REDIS_URL, "CELERY_TASK_ALWAYS_EAGER": "0",
         "EMAIL_URL": f"filemail:///{mail_dir}", "SENDGRID_API_KEY": "",
     }
-    sender = Celery(broker=WORKER_REDIS_URL, backend=WORKER_REDIS_URL)
+    sender = task_sender(WORKER_REDIS_URL)
     with ExitStack() as stack:
         for name in ("crm-jobs-a@%h", "crm-jobs-b@%h"):
             stack.enter_context(celery_worker(env, name=name))
@@ -52,7 +51,7 @@ def workers(subprocess_database_url, mail_dir):
     sender.close()
 
 
-def enqueue_as_beat(sender: Celery, entry: str, times: int):
+def enqueue_as_beat(sender, entry: str, times: int):
     job = app.conf.beat_schedule[entry]
     return [sender.send_task(job["task"], args=job.get("args", ()), kwargs=job.get("kwargs", {}))
             for _ in range(times)]

@@ -80,5 +80,6 @@ def test_whatsapp_delivery_receipts_reach_our_reply_through_the_webhook(fake_wha
 
     fake_whatsapp.wait_delivered(timeout=10)
     message.refresh_from_db()
+    assert message.message_id, (message.status, message.error, message.send_attempts)
     assert message.message_id.startswith("wamid.LOCAL") and message.status == "delivered"
     assert all(d.accepted for d in fake_whatsapp.deliveries) and len(fake_whatsapp.deliveries) == 2

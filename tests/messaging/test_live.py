@@ -10,11 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 import requests
-from celery import Celery
 
 from crm.models import Activity, ActivityKind, Lead
 from messaging.models import Conversation, Message
-from tests.liveserver import celery_worker
+from tests.liveserver import celery_worker, task_sender
 from tests.messaging.conftest import TELEGRAM_SECRET, WAZZUP_TOKEN, payload, sign
 from tests.messaging.factories import ConversationFactory, MessageFactory
 
@@ -101,7 +100,7 @@ def test_a_real_worker_sends_a_reply_retrying_a_5xx(subprocess_database_url, fak
     message = MessageFactory(conversation=conversation, direction="out", status="queued", message_id=None,
                              text="Отправляю подборку отелей")
     fake_telegram.fail(503, times=2)
-    sender = Celery(broker=WORKER_REDIS_URL, backend=WORKER_REDIS_URL)
+    sender = task_sender(WORKER_REDIS_URL)
 
     with celery_worker(server_env(subprocess_database_url, fake_telegram), name="inbox-send-test@%h"):
         outcome = sender.send_task("messaging.message_send", args=[message.pk]).get(timeout=90)

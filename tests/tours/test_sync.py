@@ -2,10 +2,9 @@
 
 import pytest
 import redis
-from celery import Celery
 from django.core.management import CommandError, call_command
 
-from tests.liveserver import celery_worker
+from tests.liveserver import celery_worker, task_sender
 from tests.tours.conftest import ALMATY, ASTANA, USD, VIETNAM
 from tours.models import SamoCache, SamoSyncRun
 from tours.services.search import default_query
@@ -100,7 +99,7 @@ def test_the_preload_job_runs_in_a_real_celery_worker_and_fills_the_cache(subpro
     redis.Redis.from_url(WORKER_REDIS_URL).flushdb()
     env = {"DATABASE_URL": subprocess_database_url, "REDIS_URL": WORKER_REDIS_URL, "CELERY_TASK_ALWAYS_EAGER": "0",
            "SAMO_API_URL": fake_samo.url, "SAMO_OAUTH_TOKEN": "local-demo-token-0000"}
-    sender = Celery(broker=WORKER_REDIS_URL, backend=WORKER_REDIS_URL)
+    sender = task_sender(WORKER_REDIS_URL)
 
     with celery_worker(env, name="samo-preload-test@%h"):
         outcome = sender.send_task("tours.samo_preload", kwargs={"prices": True}).get(timeout=90)
