@@ -5,11 +5,12 @@ again answers ``timeout-or-duplicate`` unless the check carries the same
 idempotency key; a wrong secret answers ``invalid-input-secret``."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
 import pytest
+
+from tests.localserver import LocalHTTPServer
 
 SECRET = "0x4AAAAAAAlocal-test-secret-000000000000"
 PASSING_TOKEN_PREFIX = "XXXX.DUMMY.TOKEN.PASS"
@@ -58,28 +59,16 @@ class _Handler(BaseHTTPRequestHandler):
                                   "hostname": "crystalbay.kz", "error-codes": [], "action": "booking", "cdata": ""})
 
 
-class FakeTurnstile:
+class FakeTurnstile(LocalHTTPServer):
+    handler = _Handler
+
     def __init__(self):
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.daemon_threads = True
+        super().__init__()
         self.httpd.state = {"requests": [], "spent": {}, "mode": "ok"}
 
     @property
     def state(self) -> dict:
         return self.httpd.state
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self):
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

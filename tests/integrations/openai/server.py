@@ -11,11 +11,12 @@ Every request is kept (headers and JSON body) for the test to read.
 """
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+
+from tests.localserver import LocalHTTPServer
 
 KEY = "sk-test-analytics-0123456789abcdef"
 
@@ -73,28 +74,20 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(200, json.dumps(completion(content, body.get("model", ""))).encode())
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalHTTPServer):
+    handler = _Handler
+
     def __init__(self):
         self.mode = "ok"
         self.delay = 0.0
         self.requests: list[dict] = []
         self.reply = lambda request: json.dumps({"summary": "Всё хорошо."})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.daemon_threads = True
+        super().__init__()
         self.httpd.fake = self
 
     @property
     def base_url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
-
-    def __enter__(self):
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        return f"{self.url}/v1"
 
 
 @pytest.fixture

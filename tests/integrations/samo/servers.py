@@ -1,13 +1,13 @@
 """Local servers for SAMO tests: the fake SAMO (``integrations.samo.fake``) and a
 small HTTP forward proxy that records what passes through it."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
 
 from integrations.samo.fake import DEFAULT_TOKEN, FakeSamoServer
+from tests.localserver import LocalHTTPServer
 
 RELAYED_HEADERS = ("Content-Type", "WWW-Authenticate", "X-Samo-Demo")
 
@@ -33,28 +33,16 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class RecordingProxy:
+class RecordingProxy(LocalHTTPServer):
+    handler = _ProxyHandler
+
     def __init__(self):
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _ProxyHandler)
-        self.httpd.daemon_threads = True
+        super().__init__()
         self.httpd.seen = []
 
     @property
     def seen(self) -> list[str]:
         return self.httpd.seen
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self):
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture
