@@ -44,7 +44,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.kanban import manage, timed  # noqa: E402
+from bench.kanban import manage, server_env, timed  # noqa: E402
 from tests.liveserver import gunicorn_server  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "analytics.json"
@@ -163,19 +163,7 @@ def main() -> None:
     server = options.server.rstrip("/")
     database = sql.Identifier(options.database)
     database_url = f"{server}/{options.database}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "bench.kanban_settings",  # the project's settings plus /bench/bare/
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnop"),
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "STATIC_MANIFEST": "0",
-        "REDIS_URL": "",
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-        "OPENAI_API_KEY": "",
-    }
+    env = server_env(database_url=database_url, settings_module="bench.kanban_settings", OPENAI_API_KEY="")
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [options.database]).fetchone()
         if exists and not options.keep:

@@ -37,7 +37,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.kanban import PASSWORD, USERNAME, log_in, manage  # noqa: E402
+from bench.kanban import PASSWORD, USERNAME, log_in, manage, server_env  # noqa: E402
 from tests.liveserver import gunicorn_server  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "api.json"
@@ -100,18 +100,7 @@ def main() -> None:
     server = options.server.rstrip("/")
     database = sql.Identifier(options.database)
     database_url = f"{server}/{options.database}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "bench.api_settings",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnop"),
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "STATIC_MANIFEST": "0",
-        "REDIS_URL": "",
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-    }
+    env = server_env(database_url=database_url, settings_module="bench.api_settings")
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
         admin.execute(sql.SQL("CREATE DATABASE {}").format(database))

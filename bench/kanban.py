@@ -55,6 +55,24 @@ RESULTS = ROOT / "bench" / "results" / "kanban.json"
 USERNAME, PASSWORD = "bench-manager", "bench-Pass-2026"
 
 
+def server_env(*, database_url: str, settings_module: str, **overrides: str) -> dict[str, str]:
+    """The environment of a benchmarked server: production-like settings (DEBUG off,
+    no HTTPS redirect), tasks in-process unless ``overrides`` name a broker."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnop"),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "STATIC_MANIFEST": "0",
+        "REDIS_URL": "",
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        **overrides,
+    }
+
+
 def manage(args: list[str], *, env: dict[str, str]) -> str:
     result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
     if result.returncode:
@@ -261,18 +279,7 @@ def main() -> None:
     server = options.server.rstrip("/")
     database = sql.Identifier(options.database)
     database_url = f"{server}/{options.database}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "bench.kanban_settings",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnop"),
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "STATIC_MANIFEST": "0",
-        "REDIS_URL": "",
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-    }
+    env = server_env(database_url=database_url, settings_module="bench.kanban_settings")
     rows = []
     for size in options.sizes:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:

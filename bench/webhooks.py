@@ -53,7 +53,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.kanban import manage, percentile  # noqa: E402
+from bench.kanban import manage, percentile, server_env  # noqa: E402
 from tests.liveserver import process_env, stop  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "webhooks.json"
@@ -175,20 +175,10 @@ def main() -> None:
     server = options.server.rstrip("/")
     database = sql.Identifier(options.database)
     database_url = f"{server}/{options.database}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "bench.webhooks_settings",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnop"),
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "STATIC_MANIFEST": "0",
-        "REDIS_URL": options.redis,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "LOG_LEVEL": "WARNING",
-    }
+    env = server_env(
+        database_url=database_url, settings_module="bench.webhooks_settings", REDIS_URL=options.redis,
+        CELERY_TASK_ALWAYS_EAGER="0", TELEGRAM_WEBHOOK_SECRET=SECRET, LOG_LEVEL="WARNING",
+    )
     broker = redis.Redis.from_url(options.redis)
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
