@@ -165,6 +165,7 @@ INTEGRATIONS: tuple[Integration, ...] = (
             Setting("EMAIL_PORT", required=False),
             Setting("EMAIL_HOST_USER", required=False),
             Setting("EMAIL_HOST_PASSWORD", Kind.SECRET, required=False),
+            Setting("SENDGRID_API_KEY", Kind.SECRET, required=False),
             Setting("DEFAULT_FROM_EMAIL", required=False),
             Setting("INBOUND_EMAIL_SECRET", Kind.SECRET),
         ),

@@ -162,3 +162,11 @@ def test_check_again_re_renders_only_the_health_report(client, manager):
     assert content.lstrip().startswith('<section id="health"')
     assert "<html" not in content
     assert 'id="integration-samo"' not in content
+
+
+def test_the_sendgrid_key_is_shown_masked_on_the_email_card(client, manager, settings):
+    settings.SENDGRID_API_KEY = "SG.sendgrid-secret-key-value-9876"
+    client.force_login(manager)
+    html = client.get("/settings/").content.decode()
+    assert "SENDGRID_API_KEY" in html
+    assert "SG.sendgrid-secret-key-value-9876" not in html and "9876" in html
