@@ -1,0 +1,105 @@
+"""What one message says, as the assistant understands it: ``Extraction``, and
+``extract`` choosing the engine.
+
+Two engines give the same ``Extraction``: ``rules`` (needs nothing, always
+there) and ``llm`` (the configured OpenAI-compatible model with a strict JSON
+schema). ``extract`` uses the model when one is configured and falls back to
+the rules when it fails (timeout, 429, malformed answer), logging why; the
+message is never blocked by the model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field, fields
+from decimal import Decimal
+from typing import Any
+
+
+class Intent:
+    TOUR_REQUEST = "tour_request"
+    BOOKING = "booking"
+    PAYMENT = "payment"
+    DOCUMENTS = "documents"  # documents / visa
+    COMPLAINT = "complaint"
+    QUESTION = "question"
+    OTHER = "other"
+
+    ALL = (TOUR_REQUEST, BOOKING, PAYMENT, DOCUMENTS, COMPLAINT, QUESTION, OTHER)
+
+
+LANGUAGES = ("ru", "kk", "en")
+
+# The keys ``manage.py ai_extract`` prints, in this order (plus ``engine``).
+FIELDS = (
+    "intent", "language", "destination_country", "destination_resort", "departure_city", "date_from", "date_to",
+    "nights_from", "nights_to", "adults", "children", "children_ages", "budget_amount", "budget_currency",
+)
+
+
+@dataclass
+class Extraction:
+    """Null (None) for what the message does not say. Names are canonical:
+    countries and resorts in English as SAMO's catalogue names them ("Vietnam",
+    "Nha Trang", "Phu Quoc", "Da Nang", "Phan Thiet"), departure cities
+    "Almaty" / "Astana"; currencies ISO codes ("KZT", "USD", "EUR", "RUB")."""
+
+    intent: str = Intent.OTHER
+    language: str = "ru"
+    destination_country: str | None = None
+    destination_resort: str | None = None
+    departure_city: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    nights_from: int | None = None
+    nights_to: int | None = None
+    adults: int | None = None
+    children: int | None = None
+    children_ages: list[int] | None = None
+    budget_amount: Decimal | None = None
+    budget_currency: str | None = None
+    phone: str | None = None  # E.164 when found
+    email: str | None = None
+    urgent: bool = False  # "срочно", "горит", a trip within days, a stuck payment
+    confidence: float = 0.5  # 0..1: how sure the engine is of intent and fields together
+    engine: str = "rules"  # "rules" or "openai"
+    notes: list[str] = field(default_factory=list)  # why: matched phrases, the fallback reason
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``ai_extract`` line: ``FIELDS`` plus ``engine``, JSON-ready (ISO dates, number budget)."""
+        out: dict[str, Any] = {}
+        for name in FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            elif isinstance(value, Decimal):
+                value = int(value) if value == value.to_integral_value() else float(value)
+            out[name] = value
+        out["engine"] = self.engine
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """Everything, JSON-ready, for storing on the message's insight."""
+        out = asdict(self)
+        for key, value in out.items():
+            if isinstance(value, dt.date):
+                out[key] = value.isoformat()
+            elif isinstance(value, Decimal):
+                out[key] = str(value)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Extraction:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for key in ("date_from", "date_to"):
+            if isinstance(values.get(key), str):
+                values[key] = dt.date.fromisoformat(values[key])
+        if values.get("budget_amount") is not None:
+            values["budget_amount"] = Decimal(str(values["budget_amount"]))
+        return cls(**values)
+
+    @property
+    def travel_fields(self) -> dict[str, Any]:
+        """The fields said, without intent/language: what fills a lead."""
+        return {name: getattr(self, name) for name in FIELDS[2:] if getattr(self, name) not in (None, [])}
