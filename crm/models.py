@@ -538,6 +538,8 @@ class Notification(models.Model):
         TASK_REMINDER = "task_reminder", _("Task reminder")
         SLA_BREACH = "sla_breach", _("SLA breach")
         NEW_MESSAGE = "new_message", _("New message")
+        ESCALATION = "escalation", _("Needs a person now")
+        BOT_BOOKING = "bot_booking", _("Booked through the bot")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("user"),

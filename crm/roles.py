@@ -38,7 +38,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     },
     Role.MANAGER: {
         "crm": {"*": ("view", "add", "change", "delete")},
-        "messaging": {"*": ("view", "add", "change")},
+        # What the assistant may do on its own (auto-send) is an admin's decision.
+        "messaging": {"*": ("view", "add", "change"), "assistantsettings": ("view",)},
         "tours": {"*": ("view",)},
         "integrations": {"*": ("view",)},
         "auth": {"user": ("view",)},

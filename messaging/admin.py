@@ -1,6 +1,7 @@
 """Conversations and messages in the admin: narrowed by role like the inbox;
 messages are records of what was said, so they are only ever viewed here."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
@@ -12,7 +13,8 @@ from crm.admin_mixins import (
     person_column,
     pretty_json,
 )
-from messaging.models import Conversation, Message
+from messaging.assistant.extraction import Intent
+from messaging.models import AssistantSettings, BotSession, Conversation, Draft, Message, MessageInsight
 
 
 class MessageInline(ReadOnlyInline, admin.TabularInline):
@@ -77,3 +79,81 @@ class MessageAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("attachments"))
     def attachments_pretty(self, message):
         return pretty_json(message.attachments) if message.attachments else "—"
+
+
+class AssistantSettingsForm(forms.ModelForm):
+    auto_send_intents = forms.MultipleChoiceField(
+        label=gettext_lazy("auto-send for intents"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(intent, intent) for intent in Intent.ALL if intent not in Intent.NEVER_AUTO],
+        help_text=AssistantSettings._meta.get_field("auto_send_intents").help_text,
+    )
+
+    class Meta:
+        model = AssistantSettings
+        fields = ["drafts_enabled", "auto_send_intents", "auto_send_confidence", "bot_enabled"]
+
+
+@admin.register(AssistantSettings)
+class AssistantSettingsAdmin(admin.ModelAdmin):
+    """One row: the admin's switches for what the assistant may do on its own."""
+
+    form = AssistantSettingsForm
+    list_display = ["__str__", "drafts_enabled", "auto_send_intents", "auto_send_confidence", "bot_enabled",
+                    "updated_at"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not AssistantSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MessageInsight)
+class MessageInsightAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "message", "intent", "language", "engine", "confidence", "score", "category",
+                    "urgent", "escalated", "duration_ms"]
+    list_filter = ["intent", "engine", "language", "urgent", "escalated", "created_at"]
+    list_select_related = ["message"]
+    search_fields = ["message__text"]
+    date_hierarchy = "created_at"
+    fields = ["message", "lead", "intent", "language", "engine", "confidence", "urgent", "escalated",
+              "fields_pretty", "filled", "suggestions_pretty", "score", "category", "reasons", "next_stage",
+              "fallback", "duration_ms", "created_at"]
+    readonly_fields = ["fields_pretty", "suggestions_pretty"]
+
+    @admin.display(description=gettext_lazy("understood"))
+    def fields_pretty(self, insight):
+        return pretty_json(insight.fields)
+
+    @admin.display(description=gettext_lazy("suggestions"))
+    def suggestions_pretty(self, insight):
+        return pretty_json(insight.suggestions) if insight.suggestions else "—"
+
+
+@admin.register(Draft)
+class DraftAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelAdmin):
+    """Drafts are approved in the inbox; here they are reviewed: what was sent as
+    written, what was edited, how long writing took."""
+
+    list_display = ["created_at", "conversation", "kind", "language", "engine", "status", "similarity",
+                    "generation_ms", person_column("decided_by", gettext_lazy("decided by"))]
+    list_filter = ["status", "kind", "engine", "language", "created_at"]
+    list_select_related = ["conversation", "decided_by"]
+    search_fields = ["text"]
+    date_hierarchy = "created_at"
+    actions = [export_as_csv]
+    csv_fields = ["id", "conversation", "kind", "language", "engine", "status", "similarity", "generation_ms",
+                  "created_at", "decided_at", "decided_by"]
+
+
+@admin.register(BotSession)
+class BotSessionAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelAdmin):
+    list_display = ["conversation", "step", "language", "lead", "started_at", "updated_at"]
+    list_filter = ["step", "language"]
+    list_select_related = ["conversation", "lead__client"]
+    fields = ["conversation", "step", "language", "lead", "data_pretty", "started_at", "updated_at"]
+    readonly_fields = ["data_pretty"]
+
+    @admin.display(description=gettext_lazy("answers"))
+    def data_pretty(self, session):
+        return pretty_json(session.data)

@@ -147,3 +147,175 @@ class InboundDrain(models.Model):
 
     def __str__(self):
         return f"queued since {self.queued_at}" if self.queued else "idle"
+
+
+# --- The AI assistant (messaging/assistant/) -------------------------------
+
+
+class AssistantSettings(models.Model):
+    """One row, edited by admins: what the assistant may do on its own."""
+
+    drafts_enabled = models.BooleanField(_("draft replies"), default=True)
+    auto_send_intents = models.JSONField(
+        _("auto-send for intents"), default=list, blank=True,
+        help_text=_("Drafts for these intents are sent without an agent when the assistant is sure enough. "
+                    "Complaints, urgent requests and payment trouble are never sent on their own."),
+    )
+    auto_send_confidence = models.FloatField(
+        _("auto-send confidence"), default=0.85,
+        help_text=_("From 0 to 1: how sure the assistant must be of a message before its draft goes out alone."),
+    )
+    bot_enabled = models.BooleanField(
+        _("Telegram bot for tourists"), default=True,
+        help_text=_("Answers /start in Telegram and helps the tourist find a tour until an agent takes over."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("assistant settings")
+        verbose_name_plural = _("assistant settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(auto_send_confidence__gte=0) & Q(auto_send_confidence__lte=1),
+                                   name="assistant_confidence_0_1"),
+        ]
+
+    def __str__(self):
+        return str(_("assistant settings"))
+
+    @classmethod
+    def current(cls) -> "AssistantSettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class MessageInsight(models.Model):
+    """What the assistant understood of one inbound message, and what it did
+    with it; one per message, which is what makes re-runs harmless."""
+
+    access_owner_field = "message__conversation__assignee"
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="insight",
+                                   verbose_name=_("message"))
+    lead = models.ForeignKey(Lead, on_delete=models.SET_NULL, null=True, blank=True, related_name="insights",
+                             verbose_name=_("lead"))
+    intent = models.CharField(_("intent"), max_length=20)
+    language = models.CharField(_("language"), max_length=2)
+    engine = models.CharField(_("engine"), max_length=10)
+    confidence = models.FloatField(_("confidence"), default=0)
+    urgent = models.BooleanField(_("urgent"), default=False)
+    escalated = models.BooleanField(_("escalated"), default=False)
+    fields = models.JSONField(_("understood"), default=dict, blank=True)
+    filled = models.JSONField(_("filled on the lead"), default=list, blank=True)
+    suggestions = models.JSONField(
+        _("suggestions"), default=dict, blank=True,
+        help_text=_("Values the message gives for fields an agent has already filled: shown, never written."),
+    )
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    category = models.CharField(_("category"), max_length=30, blank=True)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    next_stage = models.ForeignKey("crm.Stage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("suggested stage"))
+    fallback = models.CharField(_("fallback reason"), max_length=200, blank=True)
+    duration_ms = models.PositiveIntegerField(_("took, ms"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message insight")
+        verbose_name_plural = _("message insights")
+        indexes = [models.Index(fields=["lead", "-created_at"], name="insight_lead_idx")]
+
+    def __str__(self):
+        return f"{self.intent} ({self.engine}, {self.confidence:.2f})"
+
+
+class Draft(models.Model):
+    """A reply the assistant wrote, waiting in the inbox reply box until an agent
+    sends it (as is or edited), asks for another, or discards it."""
+
+    access_owner_field = "conversation__assignee"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        SENT = "sent", _("Sent as drafted")
+        EDITED = "edited", _("Sent after editing")
+        AUTO_SENT = "auto_sent", _("Sent automatically")
+        DISCARDED = "discarded", _("Discarded")
+        SUPERSEDED = "superseded", _("Replaced by a newer draft")
+
+    class Kind(models.TextChoices):
+        OFFERS = "offers", _("Offers")
+        QUESTIONS = "questions", _("Questions")
+        ANSWER = "answer", _("Answer")
+        ESCALATION = "escalation", _("Escalation")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="drafts",
+                                     verbose_name=_("conversation"))
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="drafts",
+                                verbose_name=_("answers message"))
+    lead = models.ForeignKey(Lead, on_delete=models.SET_NULL, null=True, blank=True, related_name="drafts",
+                             verbose_name=_("lead"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=2)
+    engine = models.CharField(_("engine"), max_length=10)
+    text = models.TextField(_("text"))
+    offers = models.JSONField(_("offers cited"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    sent_message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                     verbose_name=_("sent as"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    similarity = models.FloatField(_("similarity of the sent text"), null=True, blank=True,
+                                   help_text=_("1 when sent as drafted; lower the more the agent changed."))
+    generation_ms = models.PositiveIntegerField(_("took to write, ms"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("draft reply")
+        verbose_name_plural = _("draft replies")
+        constraints = [
+            models.UniqueConstraint(fields=["conversation"], condition=Q(status="pending"),
+                                    name="draft_one_pending_per_conversation"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="draft_status_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+
+class BotSession(models.Model):
+    """Where a tourist is in the Telegram bot's conversation; in the database so
+    it survives restarts. ``data`` holds the answers so far and the offers shown."""
+
+    access_owner_field = "conversation__assignee"
+
+    class Step(models.TextChoices):
+        LANGUAGE = "language", _("Language")
+        DESTINATION = "destination", _("Destination")
+        DATES = "dates", _("Dates")
+        NIGHTS = "nights", _("Nights")
+        TRAVELLERS = "travellers", _("Travellers")
+        OFFERS = "offers", _("Offers shown")
+        BOOKED = "booked", _("Booked")
+        AGENT = "agent", _("Handed to an agent")
+
+    conversation = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="bot_session",
+                                        verbose_name=_("conversation"))
+    step = models.CharField(_("step"), max_length=12, choices=Step.choices, default=Step.LANGUAGE)
+    language = models.CharField(_("language"), max_length=2, default="ru")
+    data = models.JSONField(_("answers"), default=dict, blank=True)
+    lead = models.ForeignKey(Lead, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("lead"))
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("bot conversation")
+        verbose_name_plural = _("bot conversations")
+
+    def __str__(self):
+        return f"{self.conversation_id}: {self.step}"
+
+    @property
+    def active(self) -> bool:
+        return self.step not in (self.Step.AGENT, self.Step.BOOKED)

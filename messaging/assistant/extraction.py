@@ -26,6 +26,8 @@ class Intent:
     OTHER = "other"
 
     ALL = (TOUR_REQUEST, BOOKING, PAYMENT, DOCUMENTS, COMPLAINT, QUESTION, OTHER)
+    # Never answered without a person, whatever an admin enables.
+    NEVER_AUTO = (COMPLAINT, PAYMENT)
 
 
 LANGUAGES = ("ru", "kk", "en")
