@@ -39,9 +39,12 @@ def telegram_request(method: str, params: dict[str, Any] | None = None) -> Any:
     return response.data["result"]
 
 
-def send_message(*, chat_id: str, text: str) -> str:
-    """Send a text message; returns Telegram's message id."""
-    result = telegram_request("sendMessage", {"chat_id": chat_id, "text": text})
+def send_message(*, chat_id: str, text: str, reply_markup: dict | None = None) -> str:
+    """Send a text message (with buttons: ``reply_markup``); returns Telegram's message id."""
+    params: dict[str, Any] = {"chat_id": chat_id, "text": text}
+    if reply_markup:
+        params["reply_markup"] = reply_markup
+    result = telegram_request("sendMessage", params)
     return str(result["message_id"])
 
 

@@ -98,6 +98,31 @@ def reply_create(*, conversation: Conversation, user, text: str, crm_id: uuid.UU
     return message, True
 
 
+@transaction.atomic
+def system_reply_create(*, conversation: Conversation, text: str, sender_name: str,
+                        reply_markup: dict | None = None) -> Message:
+    """A reply written by the system (the assistant's auto-sent draft, the
+    Telegram bot), stored and sent like a person's; ``reply_markup``: Telegram
+    buttons, kept on the message and sent with it."""
+    text = (text or "").strip()[:MAX_LENGTH]
+    if not text:
+        raise ValidationError(_("Write the reply first."), code="empty")
+    message = Message.objects.create(
+        conversation=conversation, platform=conversation.platform, chat_id=conversation.chat_id,
+        direction=Message.Direction.OUT, sender_name=sender_name[:200], text=text, status=Message.Status.QUEUED,
+        raw={"reply_markup": reply_markup} if reply_markup else {},
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at,
+                                                         preview=preview_of(text, []))
+    if conversation.client_id:
+        activity_record(client=conversation.client, lead=conversation.lead, kind=ActivityKind.MESSAGE,
+                        text=timeline_text(message),
+                        data={"message": message.pk, "conversation": conversation.pk, "direction": "out",
+                              "platform": message.platform})
+    _queue(message.pk)
+    return message
+
+
 def _queue(message_id: int) -> None:
     from messaging.tasks import message_send_task
 
@@ -144,7 +169,8 @@ def _deliver(message: Message) -> str | None:
     """Send through the conversation's provider; the provider's id of the sent message."""
     conversation = message.conversation
     if conversation.platform == Platform.TELEGRAM:
-        return telegram.send_message(chat_id=conversation.chat_id, text=message.text)
+        return telegram.send_message(chat_id=conversation.chat_id, text=message.text,
+                                     reply_markup=(message.raw or {}).get("reply_markup"))
     if conversation.platform == Platform.WHATSAPP:
         return whatsapp.send_text(to=conversation.chat_id, text=message.text)
     if conversation.platform == Platform.WAZZUP:
