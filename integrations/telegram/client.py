@@ -48,9 +48,22 @@ def send_message(*, chat_id: str, text: str, reply_markup: dict | None = None) -
     return str(result["message_id"])
 
 
+def answer_callback_query(*, callback_query_id: str, text: str = "") -> bool:
+    """Tell Telegram a button press was handled (the button stops spinning);
+    ``text``: a short notice shown over the chat."""
+    params: dict[str, Any] = {"callback_query_id": callback_query_id}
+    if text:
+        params["text"] = text[:200]
+    return telegram_request("answerCallbackQuery", params)
+
+
+# The updates the inbox reads: messages, and presses of the bot's inline buttons.
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
 def set_webhook(*, url: str, secret_token: str, drop_pending_updates: bool = False) -> bool:
     return telegram_request("setWebhook", {
-        "url": url, "secret_token": secret_token, "allowed_updates": ["message"],
+        "url": url, "secret_token": secret_token, "allowed_updates": ALLOWED_UPDATES,
         "drop_pending_updates": drop_pending_updates,
     })
 

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.utils import timezone
+
 from integrations.messages import Contact, InboundMessage, PayloadError, from_timestamp, require
 
 PLATFORM = "telegram"
@@ -32,10 +34,56 @@ def _name(person: dict) -> str:
         "username", "")
 
 
+def _contact(person: dict, chat: dict, *, phone: str = "") -> Contact:
+    private = chat.get("type") == "private"
+    return Contact(
+        name=_name(person) or _name(chat),
+        telegram_id=person.get("id") if private and isinstance(person.get("id"), int) else None,
+        telegram_username=(person.get("username") or "") if private else "",
+        phone=phone if private else "",
+    )
+
+
+def _button_label(markup: Any, data: str) -> str:
+    """The text of the inline button that carries ``data`` ("" when it is not there)."""
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    for row in rows if isinstance(rows, list) else []:
+        for button in row if isinstance(row, list) else []:
+            if isinstance(button, dict) and button.get("callback_data") == data and isinstance(button.get("text"), str):
+                return button["text"]
+    return ""
+
+
+def _parse_callback(update: dict, query: Any) -> list[InboundMessage]:
+    """A press of one of our inline buttons, as a message of the chat it was pressed
+    in: id ``cb:<callback query id>``, text the button's label (else its data). The
+    bot reads ``callback_query.data`` from the stored update. Presses on messages
+    sent through inline mode carry no chat: ignored."""
+    query_id = require(query, "id", str, "callback_query")
+    sender = require(query, "from", dict, "callback_query")
+    message = query.get("message")
+    if not isinstance(message, dict):
+        return []
+    chat = require(message, "chat", dict, "callback_query.message")
+    chat_id = require(chat, "id", int, "callback_query.message.chat")
+    data = query.get("data") or ""
+    if not isinstance(data, str):
+        raise PayloadError("callback_query.data is not a string")
+    contact = _contact(sender, chat)
+    return [InboundMessage(
+        platform=PLATFORM, chat_id=str(chat_id), message_id=f"cb:{query_id}",
+        text=_button_label(message.get("reply_markup"), data) or data, sent_at=timezone.now(), contact=contact,
+        raw=update, chat_title=_name(chat) or chat.get("title", "") or contact.name,
+    )]
+
+
 def parse_update(update: Any) -> list[InboundMessage]:
-    """The new message an update carries ([] for the kinds we ignore on purpose:
-    edits, channel posts, button presses…); PayloadError when it is not an update."""
+    """The new message an update carries, or the button press (``callback_query``);
+    [] for the kinds we ignore on purpose: edits, channel posts…; PayloadError when
+    it is not an update."""
     require(update, "update_id", int, "update")
+    if "callback_query" in update:
+        return _parse_callback(update, update["callback_query"])
     message = update.get("message")
     if message is None:
         return []
@@ -47,16 +95,10 @@ def parse_update(update: Any) -> list[InboundMessage]:
     text = message.get("text") or message.get("caption") or ""
     if not isinstance(text, str):
         raise PayloadError("message.text is not a string")
-    private = chat.get("type") == "private"
     shared = message.get("contact") if isinstance(message.get("contact"), dict) else {}
     # A shared contact card is the writer's own number only when it carries their user id.
     own_phone = shared.get("phone_number", "") if shared.get("user_id") and shared.get("user_id") == sender.get("id") else ""
-    contact = Contact(
-        name=_name(sender) or _name(chat),
-        telegram_id=sender.get("id") if private and isinstance(sender.get("id"), int) else None,
-        telegram_username=(sender.get("username") or "") if private else "",
-        phone=own_phone if private else "",
-    )
+    contact = _contact(sender, chat, phone=own_phone)
     return [InboundMessage(
         platform=PLATFORM, chat_id=str(chat_id), message_id=str(message_id), text=text, sent_at=sent_at,
         contact=contact, raw=update, chat_title=_name(chat) or chat.get("title", "") or contact.name,

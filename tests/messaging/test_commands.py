@@ -17,7 +17,7 @@ def test_telegram_set_webhook_registers_url_and_secret(fake_telegram, capsys):
     assert fake_telegram.webhook_url == "https://crm.example.kz/webhooks/telegram/"
     assert fake_telegram.secret_token == TELEGRAM_SECRET
     call = fake_telegram.api_calls("/setWebhook")[0]
-    assert call.json["allowed_updates"] == ["message"]
+    assert call.json["allowed_updates"] == ["message", "callback_query"]
     assert "Telegram webhook set to https://crm.example.kz/webhooks/telegram/" in capsys.readouterr().out
     assert all("local-demo-bot-token" not in log.request for log in ApiLog.objects.all())
 
