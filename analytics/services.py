@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 
 from analytics.models import MarketingSpend, PeriodSummary, SurveyResponse
 from analytics.selectors.scope import local_zone, today_local
-from analytics.summary import SCHEMA, invented_numbers, model_messages, rule_summary, summary_key
+from analytics.summary import SCHEMA, model_messages, rule_summary, summary_key
 from crm import access
 from crm.models import Order, OrderStatus
 from integrations.openai import client as openai_client
 from integrations.openai import errors as openai_errors
+from integrations.openai.grounding import invented_numbers
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Any
 
 from django.utils.formats import date_format
@@ -28,9 +27,6 @@ SCHEMA = {
     "required": ["summary"],
     "additionalProperties": False,
 }
-# A number as written on the page: digit groups joined by (no-break) spaces or commas, decimals after "," or ".".
-NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f,]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?")
-SPACES = str.maketrans("", "", " \u00a0\u202f")
 TOP = 3
 
 
@@ -139,10 +135,3 @@ def model_messages(figures: dict[str, Any], *, language: str) -> list[dict[str, 
     ]
 
 
-def _numbers(text: str) -> set[str]:
-    return {match.translate(SPACES) for match in NUMBER.findall(text)}
-
-
-def invented_numbers(text: str, figures: dict[str, Any]) -> set[str]:
-    """The numbers in ``text`` that are not written anywhere in ``figures``."""
-    return _numbers(text) - _numbers(json.dumps(figures, ensure_ascii=False))

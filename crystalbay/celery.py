@@ -25,3 +25,4 @@ app.conf.beat_schedule.update({
 
 # messaging: process inbound messages whose hand-over to the worker was lost (idempotent).
 app.conf.beat_schedule["messaging-inbound-drain"] = {"task": "messaging.inbound_drain", "schedule": 300.0}
+app.conf.beat_schedule["messaging-assist-sweep"] = {"task": "messaging.assist_sweep", "schedule": 300.0}

@@ -216,6 +216,7 @@ class MessageInsight(models.Model):
                                    verbose_name=_("suggested stage"))
     fallback = models.CharField(_("fallback reason"), max_length=200, blank=True)
     duration_ms = models.PositiveIntegerField(_("took, ms"), default=0)
+    done = models.BooleanField(_("done"), default=False, help_text=_("The draft step has run too."))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -267,6 +268,8 @@ class Draft(models.Model):
     similarity = models.FloatField(_("similarity of the sent text"), null=True, blank=True,
                                    help_text=_("1 when sent as drafted; lower the more the agent changed."))
     generation_ms = models.PositiveIntegerField(_("took to write, ms"), default=0)
+    fallback = models.CharField(_("why the template"), max_length=200, blank=True,
+                                help_text=_("Why the model's text was not used, when it was not."))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -32,3 +32,30 @@ def message_send_task(self, message_id: int) -> str:
         raise self.retry(countdown=outcome.retry_in * random.uniform(0.8, 1.2),
                          max_retries=settings.MESSAGING_SEND_RETRIES)
     return outcome.status
+
+
+@shared_task(bind=True, name="messaging.message_assist", max_retries=3)
+def message_assist_task(self, message_id: int) -> str:
+    """The assistant's work on one inbound message (once per message, however often
+    it runs). An unexpected failure is tried again with backoff; the message itself
+    was stored and processed before, so nothing waits on this."""
+    from messaging.assistant.services import message_assist
+
+    try:
+        insight = message_assist(message_id=message_id)
+    except Exception as exc:
+        if self.request.is_eager:
+            raise
+        raise self.retry(exc=exc, countdown=30 * 2 ** (self.request.retries or 0)) from exc
+    return insight.intent if insight else "skipped"
+
+
+@shared_task(name="messaging.assist_sweep")
+def assist_sweep_task() -> int:
+    """Queue the assistant again for inbound messages a lost task left without it."""
+    from messaging.assistant.services import assist_waiting
+
+    waiting = assist_waiting()
+    for message_id in waiting:
+        message_assist_task.delay(message_id)
+    return len(waiting)
