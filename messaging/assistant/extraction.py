@@ -11,9 +11,14 @@ message is never blocked by the model.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 from typing import Any
+
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 class Intent:
@@ -105,3 +110,33 @@ class Extraction:
     def travel_fields(self) -> dict[str, Any]:
         """The fields said, without intent/language: what fills a lead."""
         return {name: getattr(self, name) for name in FIELDS[2:] if getattr(self, name) not in (None, [])}
+
+
+ENGINES = ("rules", "openai")
+
+
+def extract(text: str, *, today: dt.date | None = None, engine: str | None = None) -> Extraction:
+    """What ``text`` says. ``engine`` None means the model when one is configured,
+    else the rules; when the model fails (``OpenAIError``: timeout, 429, an
+    unusable answer …) the rules answer instead, with ``fallback: <reason>`` in
+    ``notes`` and a warning logged. ``today`` (default: today in Asia/Almaty)
+    anchors "в марте" and "на новый год"."""
+    # The engines build Extractions, so they import this module: import them here.
+    from integrations.openai import client
+    from integrations.openai.errors import OpenAIError
+    from messaging.assistant.llm import extract_llm
+    from messaging.assistant.rules import extract_rules
+
+    today = today or timezone.localdate()
+    engine = engine or ("openai" if client.configured() else "rules")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown extraction engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "rules":
+        return extract_rules(text, today=today)
+    try:
+        return extract_llm(text, today=today)
+    except OpenAIError as exc:
+        logger.warning("Extraction by the model failed (%s: %s); the rules answer instead", exc.code, exc)
+        extraction = extract_rules(text, today=today)
+        extraction.notes.append(f"fallback: {exc.code}")
+        return extraction

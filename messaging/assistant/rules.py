@@ -624,7 +624,15 @@ def _read_departure(reading: _Reading, intent: str) -> str | None:
     return None
 
 
-def _language(text: str) -> str:
+def place_named(value: str, places: list[Place]) -> Place | None:
+    """The canonical place a free-form name stands for ("Нячанг", "nha trang city"), if any."""
+    folded = value.strip().casefold()
+    return next((place for place in places if place.name.casefold() == folded), None) or next(
+        (place for place in places if place.pattern.search(folded)), None)
+
+
+def language_of(text: str) -> str:
+    """ru, kk or en: Kazakh by its letters and words, else the script most words are in."""
     words = WORD.findall(text.lower().replace("ё", "е"))
     cyrillic = [word for word in words if CYRILLIC.search(word)]
     latin = [word for word in words if not CYRILLIC.search(word)]
@@ -683,7 +691,7 @@ def extract_rules(text: str, *, today: dt.date) -> Extraction:
     if urgent:
         reading.notes.append("urgent")
     return Extraction(
-        intent=intent, language=_language(text or ""), destination_country=country, destination_resort=resort,
+        intent=intent, language=language_of(text or ""), destination_country=country, destination_resort=resort,
         departure_city=departure, date_from=date_from, date_to=date_to, nights_from=nights_from, nights_to=nights_to,
         adults=adults, children=children, children_ages=ages, budget_amount=budget, budget_currency=currency,
         phone=phone, email=email, urgent=urgent, confidence=_confidence(intent, scores, facts + (departure is not None)),
