@@ -20,11 +20,12 @@ follows the same rules):
   Christmas holidays), "на майские" 1–10 May, seasons their three months;
 - nights: "неделю" 7, "две недели" 14, "полторы недели" 10; "N дней" is N−1
   nights (a tour of 10 days has 9 nights);
-- travellers: "вдвоём", "нас трое", "N человек" are head counts (adults are the
-  count less the children said); "семья из N" with no children said is 2
-  adults and N−2 children; "с мужем / с женой / с подругой …" is the writer plus
-  each companion; children are counted only when mentioned, ages only when
-  said;
+- travellers: "вдвоём", "нас трое", "N человек" are head counts: adults are
+  the count less the children said (all of it when it is no larger than the
+  children: "на двоих, дети 5 и 8 лет"); "семья из N" with no children said is
+  2 adults and N−2 children; "с мужем / с женой / с подругой …" is the writer
+  plus each companion; children are counted only when mentioned, ages only
+  when said;
 - a budget is the upper figure of a range; without a currency an amount of
   50 000 or more is tenge, a smaller one has no currency; money in a message
   about a payment, documents or a complaint is not a budget;
@@ -337,7 +338,7 @@ NO_CHILDREN = _compile(r"без\s+детей|no\s+kids|without\s+(?:kids|childre
 ADULTS = [_compile(rf"(?<!\w)(?P<n>{NUM})\s*{ADULT_NOUN}"),
           _compile(rf"(?<!\w)(?:взросл\w*|adults?)\s*[:\-]?\s*(?P<n>{NUM})(?!\w)(?!\s*(?:\+|лет|года))")]
 FAMILY = _compile(rf"(?<!\w)(?:семь(?:я|ей|ею|ей|и)|family)\s+(?:из\s+|of\s+)?(?P<n>{NUM})(?!\w)")
-TOTALS = [_compile(rf"(?<!\w)(?P<n>{NUM})\s*(?:человек\w*|чел\b\.?|people|persons?|pax|адам\w*|туриста?)"),
+TOTALS = [_compile(rf"(?<!\w)(?<!ещ[её] )(?P<n>{NUM})\s*(?:человек\w*|чел\b\.?|people|persons?|pax|адам\w*|туриста?)"),
           _compile(rf"(?<!\w)нас\s+(?P<n>{NUM})(?!\w)"),
           _compile(r"(?<!\w)на\s*(?P<n>\d)\s*-?\s*(?:их|х|ых)(?!\w)")]
 GROUPS = {"вдвоем": 2, "на двоих": 2, "двоих": 2, "двое": 2, "for two": 2, "two of us": 2, "екеуміз": 2,
@@ -580,8 +581,9 @@ def _read_travellers(reading: _Reading) -> tuple[int | None, int | None, list[in
         total = _count(reading, TOTALS)
         group = reading.find(GROUP, "travellers")
         total = total or (GROUPS[re.sub(r"\s+", " ", group[0].lower()).replace("ё", "е")] if group else None)
-        if total is not None and total - (children or 0) > 0:
-            adults = total - (children or 0)
+        if total is not None:
+            # "на двоих, дети 5 и 8 лет": a count no larger than the children counts the adults.
+            adults = total - (children or 0) if total > (children or 0) else total
     if adults is None and (companions := len(COMPANION.findall(reading.text))):
         adults = 1 + companions
     if adults is None and reading.find(SOLO, "travellers"):
