@@ -84,7 +84,7 @@ class MessageAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelAdmin):
 class AssistantSettingsForm(forms.ModelForm):
     auto_send_intents = forms.MultipleChoiceField(
         label=gettext_lazy("auto-send for intents"), required=False, widget=forms.CheckboxSelectMultiple,
-        choices=[(intent, intent) for intent in Intent.ALL if intent not in Intent.NEVER_AUTO],
+        choices=[(intent, Intent.label(intent)) for intent in Intent.ALL if intent not in Intent.NEVER_AUTO],
         help_text=AssistantSettings._meta.get_field("auto_send_intents").help_text,
     )
 

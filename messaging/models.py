@@ -227,6 +227,12 @@ class MessageInsight(models.Model):
     def __str__(self):
         return f"{self.intent} ({self.engine}, {self.confidence:.2f})"
 
+    @property
+    def intent_label(self) -> str:
+        from messaging.assistant.extraction import Intent
+
+        return Intent.label(self.intent)
+
 
 class Draft(models.Model):
     """A reply the assistant wrote, waiting in the inbox reply box until an agent

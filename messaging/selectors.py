@@ -76,7 +76,7 @@ def conversation_for_user(*, user, pk: int) -> Conversation:
 
 def thread_messages(*, conversation: Conversation, after: int | None = None) -> list[Message]:
     """The latest messages of a thread, oldest first (or only those after the id ``after``)."""
-    messages = conversation.messages.select_related("author")
+    messages = conversation.messages.select_related("author", "insight")
     if after is not None:
         return list(messages.filter(pk__gt=after).order_by("pk")[:THREAD_PAGE_SIZE])
     latest = list(messages.order_by("-created_at", "-pk")[:THREAD_PAGE_SIZE])
@@ -101,3 +101,10 @@ def merge_suggestions_for(conversation: Conversation) -> list[MergeSuggestion]:
     return list(MergeSuggestion.objects.filter(
         Q(client_id=conversation.client_id) | Q(other_id=conversation.client_id), status=MergeSuggestion.Status.OPEN,
     ).select_related("client", "other")[:5])
+
+
+def pending_draft(conversation: Conversation):
+    """The assistant's draft waiting in the conversation's reply box, if any."""
+    from messaging.models import Draft
+
+    return Draft.objects.filter(conversation=conversation, status=Draft.Status.PENDING).first()

@@ -27,6 +27,7 @@ from django_htmx.http import reswap, trigger_client_event
 from crm import access
 from crm.services.matching import merge_suggestion_dismiss
 from messaging import selectors
+from messaging.assistant.services import draft_discard, draft_regenerate, draft_send, draft_visible
 from messaging.forms import ReplyForm, StatusForm
 from messaging.models import Message, Platform
 from messaging.services.conversations import (
@@ -85,10 +86,17 @@ def _thread_context(request, conversation) -> dict:
         "is_supervisor": access.is_supervisor(user),
         "may_take": access.is_agent(user) and conversation.assignee_id is None,
         "people": list(assignee_choices()) if access.is_supervisor(user) else [],
-        "reply_form": ReplyForm(),
         "suggestions": selectors.merge_suggestions_for(conversation),
         "poll_seconds": settings.INBOX_POLL_SECONDS,
+        **_reply_box(conversation),
     }
+
+
+def _reply_box(conversation, form: ReplyForm | None = None) -> dict:
+    """The reply box: the assistant's pending draft in it, when there is one."""
+    draft = selectors.pending_draft(conversation)
+    return {"draft": draft, "known_draft": draft.pk if draft else 0,
+            "reply_form": form or ReplyForm(initial={"text": draft.text} if draft else None)}
 
 
 @login_required
@@ -141,10 +149,13 @@ def thread_poll(request, pk: int):
         conversation_mark_read(conversation=conversation, user=request.user)
     updated = [m for m in waiting if m.status not in PENDING]
     still_pending = [m.pk for m in (*waiting, *new) if m.status in PENDING]
+    known = request.GET.get("draft", "")
+    draft = selectors.pending_draft(conversation)
     context = {
         "conversation": conversation, "new": new, "updated": updated,
         "last_id": new[-1].pk if new else after, "pending_ids": ",".join(map(str, still_pending)),
         "poll_seconds": settings.INBOX_POLL_SECONDS, "may_reply": may_reply(request.user, conversation),
+        "fresh_draft": draft if draft and str(draft.pk) != known else None, "known_draft": draft.pk if draft else 0,
     }
     return render(request, f"{INBOX}#poll_response", context)
 
@@ -164,15 +175,20 @@ def reply(request, pk: int):
                                                             "may_reply": True})
         flash.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect(here)
+    draft_id = request.POST.get("draft", "")
     try:
-        reply_create(conversation=conversation, user=request.user, text=form.cleaned_data["text"],
-                     crm_id=form.cleaned_data["token"])
+        if draft_id.isdigit():
+            draft_send(draft=draft_visible(request.user, int(draft_id)), user=request.user,
+                       text=form.cleaned_data["text"])
+        else:
+            reply_create(conversation=conversation, user=request.user, text=form.cleaned_data["text"],
+                         crm_id=form.cleaned_data["token"])
     except (PermissionDenied, ValidationError) as exc:
         return _refuse(request, exc, redirect_to=here)
     if not request.htmx:
         return redirect(here)
-    response = render(request, f"{INBOX}#reply_form", {"conversation": conversation, "reply_form": ReplyForm(),
-                                                        "may_reply": True})
+    response = render(request, f"{INBOX}#reply_form", {"conversation": conversation, "may_reply": True,
+                                                        **_reply_box(conversation)})
     # The thread's poller shows the reply; the list shows it as the latest message.
     return trigger_client_event(trigger_client_event(response, "inbox:poll"), "inbox:list")
 
@@ -222,6 +238,46 @@ def set_status(request, pk: int):
         conversation_set_status(conversation=conversation, user=request.user, status=form.cleaned_data["status"])
 
     return _header_action(request, pk, change)
+
+
+@login_required
+@require_GET
+def reply_box(request, pk: int):
+    """The reply box afresh: with the assistant's pending draft in it."""
+    _require_role(request.user)
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    if not request.htmx:
+        return redirect("messaging:conversation", pk)
+    return render(request, f"{INBOX}#reply_form", {"conversation": conversation, "may_reply": may_reply(
+        request.user, conversation), "clear_notice": True, **_reply_box(conversation)})
+
+
+def _draft_action(request, pk: int, change) -> HttpResponse:
+    """Discard a draft or write another; answer with the fresh reply box."""
+    _require_role(request.user)
+    draft = draft_visible(request.user, pk)
+    conversation = selectors.conversation_for_user(user=request.user, pk=draft.conversation_id)
+    here = reverse("messaging:conversation", args=[conversation.pk])
+    try:
+        change(draft)
+    except (PermissionDenied, ValidationError) as exc:
+        return _refuse(request, exc, redirect_to=here)
+    if not request.htmx:
+        return redirect(here)
+    return render(request, f"{INBOX}#reply_form", {"conversation": conversation, "may_reply": True,
+                                                    "clear_notice": True, **_reply_box(conversation)})
+
+
+@login_required
+@require_POST
+def draft_discard_view(request, pk: int):
+    return _draft_action(request, pk, lambda draft: draft_discard(draft=draft, user=request.user))
+
+
+@login_required
+@require_POST
+def draft_regenerate_view(request, pk: int):
+    return _draft_action(request, pk, lambda draft: draft_regenerate(draft=draft, user=request.user))
 
 
 @login_required

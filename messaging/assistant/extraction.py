@@ -31,6 +31,15 @@ class Intent:
     OTHER = "other"
 
     ALL = (TOUR_REQUEST, BOOKING, PAYMENT, DOCUMENTS, COMPLAINT, QUESTION, OTHER)
+    @staticmethod
+    def label(intent: str) -> str:
+        from django.utils.translation import gettext as _
+
+        return {
+            Intent.TOUR_REQUEST: _("Tour request"), Intent.BOOKING: _("Booking"), Intent.PAYMENT: _("Payment"),
+            Intent.DOCUMENTS: _("Documents / visa"), Intent.COMPLAINT: _("Complaint"), Intent.QUESTION: _("Question"),
+        }.get(intent, _("Other"))
+
     # Never answered without a person, whatever an admin enables.
     NEVER_AUTO = (COMPLAINT, PAYMENT)
 

@@ -137,10 +137,10 @@ def _escalate(*, conversation: Conversation, lead: Lead | None, message: Message
 def _orders(client_id: int | None) -> list[dict]:
     if client_id is None:
         return []
-    return [{"number": row["number"], "status": row["status"], "resort": row["destination_resort"],
-             "departure": str(row["departure_date"] or "")}
+    return [{"order": row["pk"], "status": row["status"], "resort": row["destination_resort"],
+             "hotel": row["hotel"], "departure": str(row["date_from"] or "")}
             for row in Order.objects.filter(client_id=client_id).order_by("-created_at").values(
-                "number", "status", "destination_resort", "departure_date")[:5]]
+                "pk", "status", "destination_resort", "hotel", "date_from")[:5]]
 
 
 def _understand(message: Message, extraction: Extraction, started: float) -> MessageInsight | None:
@@ -294,8 +294,8 @@ def similarity(draft_text: str, sent_text: str) -> float:
 def draft_send(*, draft: Draft, user, text: str) -> Message:
     """Send the draft as the agent approved it (edited or not). A double click
     sends once: the reply's id comes from the draft."""
-    draft = Draft.objects.select_for_update().select_related("conversation__client", "conversation__lead").get(
-        pk=draft.pk)
+    draft = Draft.objects.select_for_update(of=("self",)).select_related(
+        "conversation__client", "conversation__lead", "sent_message").get(pk=draft.pk)
     if draft.sent_message_id and draft.decided_by_id == user.pk:
         return draft.sent_message
     _check(draft, user)
@@ -310,7 +310,7 @@ def draft_send(*, draft: Draft, user, text: str) -> Message:
 
 @transaction.atomic
 def draft_discard(*, draft: Draft, user) -> Draft:
-    draft = Draft.objects.select_for_update().select_related("conversation").get(pk=draft.pk)
+    draft = Draft.objects.select_for_update(of=("self",)).select_related("conversation").get(pk=draft.pk)
     _check(draft, user)
     draft.status, draft.decided_by, draft.decided_at = Draft.Status.DISCARDED, user, timezone.now()
     draft.save(update_fields=["status", "decided_by", "decided_at"])

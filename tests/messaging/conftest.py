@@ -15,6 +15,7 @@ from integrations.wazzup.fake import DEFAULT_API_KEY as WAZZUP_KEY
 from integrations.wazzup.fake import DEFAULT_CHANNEL_ID, FakeWazzup
 from integrations.whatsapp.fake import DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID, FakeWhatsApp
 from integrations.whatsapp.fake import DEFAULT_TOKEN as WHATSAPP_TOKEN
+from tests.integrations.openai.server import fake_openai  # noqa: F401  (fixture: the local OpenAI-compatible server)
 from tests.integrations.samo.servers import fake_samo  # noqa: F401  (fixture: the local SAMO server)
 from tests.liveserver import gunicorn, subprocess_database_url  # noqa: F401  (fixtures)
 
