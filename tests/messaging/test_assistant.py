@@ -17,6 +17,13 @@ from messaging.models import AssistantSettings, Conversation, Draft, Message, Me
 from tests.crm.factories import ClientFactory, LeadFactory
 from tests.messaging.factories import ConversationFactory, MessageFactory
 
+
+def _next_march() -> dt.date:
+    today = dt.date.today()
+    return dt.date(today.year + (today.month > 3), 3, 1)
+
+
+MARCH = _next_march()  # "в марте": its next occurrence
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 REQUEST = "хотим в Нячанг в марте на 10 ночей, 2 взрослых"
@@ -47,7 +54,7 @@ def test_a_tour_request_fills_the_lead_scores_it_and_drafts_real_offers(tourist)
     lead = Lead.objects.get(pk=insight.lead_id)
     assert (lead.destination_country, lead.destination_resort, lead.nights_from, lead.nights_to, lead.adults) == (
         "Vietnam", "Nha Trang", 10, 10, 2)
-    assert lead.date_from == dt.date(2027, 3, 1) and lead.date_to == dt.date(2027, 3, 31)
+    assert lead.date_from == MARCH and lead.date_to == MARCH.replace(day=31)
     assert lead.ai_score == insight.score and 40 <= lead.ai_score <= 100 and lead.ai_reasons
     assert lead.ai_category in ("hot", "warm")
     assert Activity.objects.filter(lead=lead, kind="ai", data__filled__contains=["destination_resort"]).exists()
@@ -66,7 +73,7 @@ def test_the_drafted_offers_are_exactly_what_samo_returned(tourist, fake_samo):
     from messaging.assistant.offers import TripRequest, offers_for
 
     again = offers_for(TripRequest(destination_country="Vietnam", destination_resort="Nha Trang",
-                                   date_from=dt.date(2027, 3, 1), date_to=dt.date(2027, 3, 31), nights_from=10,
+                                   date_from=MARCH, date_to=MARCH.replace(day=31), nights_from=10,
                                    nights_to=10, adults=2))
     samo_rows = {offer.row.id: offer for offer in again.result.offers}
     for offer in draft.offers:

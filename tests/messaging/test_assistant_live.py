@@ -1,0 +1,57 @@
+"""The assistant end to end with a real Celery worker: a Telegram message posted
+to gunicorn is stored, processed by the worker, understood, put on a lead with a
+score, and answered by a draft listing offers the local SAMO server returned."""
+
+import datetime as dt
+import time
+
+import pytest
+import redis
+import requests
+
+from crm.models import Lead
+from integrations.samo.fake import DEFAULT_TOKEN as SAMO_TOKEN
+from messaging.models import Draft, MessageInsight
+from tests.liveserver import celery_worker
+from tests.messaging.conftest import TELEGRAM_SECRET
+from tests.messaging.test_live import WORKER_REDIS_URL, server_env
+
+
+def _next_march() -> dt.date:
+    today = dt.date.today()
+    return dt.date(today.year + (today.month > 3), 3, 1)
+
+
+MARCH = _next_march()  # "в марте": its next occurrence
+pytestmark = [pytest.mark.slow, pytest.mark.worker]
+
+
+def test_a_telegram_request_becomes_a_scored_lead_with_a_draft_of_real_offers(subprocess_database_url, gunicorn,
+                                                                             fake_samo, fake_telegram):
+    redis.Redis.from_url(WORKER_REDIS_URL).flushdb()
+    env = {**server_env(subprocess_database_url, fake_telegram), "SAMO_API_URL": fake_samo.url,
+           "SAMO_OAUTH_TOKEN": SAMO_TOKEN, "SAMO_PROXY_URL": "", "OPENAI_API_KEY": ""}
+    base_url = gunicorn(env)
+    update = fake_telegram.message_update(chat_id=880011, text="хотим в Нячанг в марте на 10 ночей, 2 взрослых",
+                                          first_name="Дана")
+    with celery_worker(env, name="assistant-e2e@%h"):
+        response = requests.post(f"{base_url}/webhooks/telegram/", json=update, timeout=10,
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET})
+        assert response.status_code == 200
+        deadline = time.monotonic() + 90
+        while not Draft.objects.exists() and time.monotonic() < deadline:
+            time.sleep(0.3)
+
+    insight = MessageInsight.objects.get()
+    assert (insight.intent, insight.engine, insight.done) == ("tour_request", "rules", True)
+    lead = Lead.objects.get(pk=insight.lead_id)
+    assert (lead.destination_resort, lead.destination_country, lead.nights_from, lead.adults, lead.source) == (
+        "Nha Trang", "Vietnam", 10, 2, "telegram")
+    assert lead.date_from == MARCH
+    assert lead.ai_score is not None and lead.ai_score >= 40 and lead.ai_reasons
+    draft = Draft.objects.get()
+    assert draft.status == "pending" and draft.kind == "offers" and len(draft.offers) == 3
+    assert fake_samo.state.calls.get("SearchTour_PRICES", 0) >= 1
+    for offer in draft.offers:
+        assert offer["hotel"] in draft.text and offer["resort"] == "Нячанг"
+    assert not fake_telegram.api_calls("/sendMessage")  # a draft waits for an agent: nothing went out
