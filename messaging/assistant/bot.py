@@ -39,6 +39,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from crm import access
 from crm.models import Currency, Lead, MealPlan, Notification, StageKind
 from crm.roles import Role
 from crm.services.leads import lead_assign_round_robin, lead_update
@@ -534,8 +535,10 @@ def _booked_fields(trip: TripRequest, offer: Offer, result: SearchResult, shown:
         "departure_city": shown.get("departure_city", ""), "destination_country": shown.get("country", ""),
         "destination_resort": row.town, "date_from": row.check_in, "date_to": row.check_in,
         "nights_from": row.nights, "nights_to": row.nights, "adults": query.adults, "children": query.children,
-        "children_ages": list(query.ages), "hotel_stars": row.stars,
+        "children_ages": list(query.ages),
     }
+    if row.stars and 1 <= row.stars <= 5:
+        changes["hotel_stars"] = row.stars
     if row.meal.upper() in MealPlan.values:
         changes["meal_plan"] = row.meal.upper()
     currency = (trip.budget_currency or Currency.KZT).upper()
@@ -559,7 +562,7 @@ def _book(turn: Turn, number: str) -> None:
         return _show_offers(turn, before=texts["offer_gone"])
     offer, result = found
     lead, agent = _lead_and_agent(turn)
-    person = agent or _supervisor()
+    person = agent if agent is not None and access.can_change(agent, lead) else _supervisor()
     if person is None:
         logger.error("Telegram bot: nobody to book offer %s for conversation %s", offer.key, turn.conversation.pk)
         turn.session.step, turn.session.lead = Step.AGENT, lead
@@ -577,5 +580,6 @@ def _book(turn: Turn, number: str) -> None:
     turn.session.step, turn.session.lead = Step.BOOKED, lead
     turn.session.data["booked"] = {"offer": number, "snapshot": snapshot.pk}
     line = OfferLine.of(offer)
-    turn.say(texts["booked"].format(number=lead.pk, offer=_offer_text(turn, line),
-                                    agent_line=_agent_line(turn, agent, "agent_line")))
+    changed = texts["price_changed"].format(price=_price(line)) if str(line.price) != shown["price"] else ""
+    turn.say(changed, texts["booked"].format(number=lead.pk, offer=_offer_text(turn, line),
+                                             agent_line=_agent_line(turn, agent, "agent_line")))

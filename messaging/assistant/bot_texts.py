@@ -25,6 +25,7 @@ RU = {
     "samo_down": "Сейчас не получается загрузить цены туроператора. Попробуйте чуть позже или передайте "
                  "запрос менеджеру — он подберёт тур вручную.",
     "offer_gone": "Этого варианта уже нет: цены и места у туроператора меняются.",
+    "price_changed": "Цена этого варианта у туроператора изменилась, теперь она {price}.",
     "booked": "Спасибо! Заявка № {number} принята:\n{offer}\n\n{agent_line}\n"
               "Цена и места окончательно подтверждаются при бронировании у туроператора.",
     "agent_line_named": "Менеджер {agent} проверит наличие мест и напишет вам здесь, чтобы оформить поездку.",
@@ -71,6 +72,7 @@ KK = {
     "samo_down": "Қазір туроператордың бағаларын жүктеу мүмкін емес. Сәл кейінірек қайталаңыз немесе "
                  "сұранысыңызды менеджерге беріңіз — ол турды өзі таңдап береді.",
     "offer_gone": "Бұл нұсқа енді жоқ: туроператордың бағалары мен орындары өзгеріп тұрады.",
+    "price_changed": "Бұл нұсқаның бағасы туроператорда өзгерді, енді ол {price}.",
     "booked": "Рақмет! № {number} өтінім қабылданды:\n{offer}\n\n{agent_line}\n"
               "Баға мен орындар туроператорда брондау кезінде түпкілікті расталады.",
     "agent_line_named": "Менеджер {agent} орындардың бар-жоғын тексеріп, сапарды рәсімдеу үшін осында жазады.",
@@ -119,6 +121,7 @@ EN = {
     "samo_down": "I cannot load the tour operator's prices right now. Please try again a little later, or pass "
                  "your request to an agent, who will find a tour by hand.",
     "offer_gone": "That option is no longer there: the operator's prices and rooms change.",
+    "price_changed": "The operator has changed the price of this option: it is now {price}.",
     "booked": "Thank you! Request No. {number} is received:\n{offer}\n\n{agent_line}\n"
               "The price and rooms are confirmed when the operator books them.",
     "agent_line_named": "{agent}, your agent, will check availability and write to you here to arrange the trip.",

@@ -282,6 +282,33 @@ def test_an_offer_gone_since_it_was_shown_is_not_booked_and_the_current_ones_are
     assert tourist.session().step == "offers" and not OfferSnapshot.objects.exists()
 
 
+def test_a_price_changed_since_it_was_shown_is_booked_at_samos_price_and_said(tourist, fake_samo, agent):
+    tourist.writes("/start")
+    tourist.writes("хотим в Нячанг в марте на 10 ночей вдвоём")
+    session = tourist.session()
+    first = min(session.data["offers"], key=int)
+    session.data["offers"][first]["price"] = "1.00"  # what was shown then
+    session.save()
+    row = samo_offers(fake_samo, session)[0]
+
+    tourist.presses(label="Забронировать 1")
+    price_kzt = tenge((Decimal(str(row["price"])) * KZT_RATES[USD]).quantize(Decimal("1")))
+    assert tourist.last()["text"].startswith(RU["price_changed"].format(price=price_kzt))
+    assert OfferSnapshot.objects.get().price == Decimal(str(row["price"]))
+
+
+def test_with_no_agent_in_the_rotation_a_manager_gets_the_booking(tourist):
+    manager = UserFactory(username="dana", first_name="Дана", role="manager")
+    tourist.writes("/start")
+    tourist.writes("хотим в Нячанг в марте на 10 ночей вдвоём")
+    tourist.presses(label="Забронировать 1")
+
+    lead = Lead.objects.get()
+    assert lead.assignee is None and OfferSnapshot.objects.get().lead == lead
+    assert Notification.objects.get(kind=Notification.Kind.BOT_BOOKING).user == manager
+    assert RU["agent_line"] in tourist.last()["text"] and tourist.session().step == "booked"
+
+
 def test_the_disabled_bot_does_not_answer(tourist):
     settings_row = AssistantSettings.current()
     settings_row.bot_enabled = False
