@@ -238,17 +238,24 @@ def _answer_press(callback_id: str, notice: str) -> None:
 def _respond(turn: Turn) -> None:
     if turn.command == "start":
         return _start(turn)
+    if turn.session.step == Step.AGENT:
+        return _remind(turn, turn.texts["with_agent"])
     if turn.command == "agent" or turn.button == "agent":
         return _hand_over(turn)
     if turn.session.step == Step.BOOKED:
-        turn.notice = turn.texts["already_booked"].format(number=turn.session.lead_id)
-        return None
-    if turn.session.step == Step.AGENT:
-        turn.notice = turn.texts["with_agent"]
-        return None
+        return _remind(turn, turn.texts["already_booked"].format(number=turn.session.lead_id))
     if turn.button:
         return _pressed(turn)
     return _typed(turn)
+
+
+def _remind(turn: Turn, text: str) -> None:
+    """Where the tourist stands once the bot is done: a notice over the chat for a
+    button (a second press adds nothing to the thread), a message for a command."""
+    if turn.button:
+        turn.notice = text
+    else:
+        turn.say(text)
 
 
 # --- Steps -----------------------------------------------------------------------

@@ -248,9 +248,12 @@ def test_agent_command_hands_over_to_a_person(tourist, agent):
     assert (escalation.user, escalation.lead) == (agent, lead)
     assert tourist.last()["text"] == RU["handed_over_named"].format(agent="Айгуль")
 
+    tourist.writes("/agent")
+    assert tourist.last()["text"] == RU["with_agent"]
+    assert Notification.objects.filter(kind=Notification.Kind.ESCALATION).count() == 1
     later = tourist.writes("Нячанг")
     assert bot_handle(later) is False
-    assert len(tourist.replies()) == 3
+    assert len(tourist.replies()) == 4
 
 
 def test_samo_down_says_so_plainly_and_offers_a_person(tourist, fake_samo, agent):
