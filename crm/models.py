@@ -199,6 +199,12 @@ def localized(ru: str, en: str) -> str:
     return en if en and (translation.get_language() or "").startswith("en") else ru
 
 
+# The assistant's lead categories (messaging/assistant/scoring.py).
+AI_CATEGORIES = {
+    "hot": _("hot"), "warm": _("warm"), "cold": _("cold"), "service": _("service"), "complaint": _("complaint"),
+}
+
+
 class Lead(models.Model):
     """One travel request of one client, moving through a pipeline."""
 
@@ -236,7 +242,7 @@ class Lead(models.Model):
     ai_score = models.PositiveSmallIntegerField(
         _("AI score"), null=True, blank=True, validators=[MaxValueValidator(100)]
     )
-    ai_category = models.CharField(_("AI category"), max_length=30, blank=True)
+    ai_category = models.CharField(_("AI category"), max_length=30, blank=True)  # see AI_CATEGORIES
     ai_reasons = models.JSONField(_("AI reasons"), default=list, blank=True)
     lost_reason = models.TextField(_("lost reason"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, help_text=_("Raised on every change; guards concurrent edits."))
@@ -276,6 +282,10 @@ class Lead(models.Model):
     def __str__(self):
         where = self.destination_resort or self.destination_country
         return f"#{self.pk} {self.client}" + (f" — {where}" if where else "")
+
+    @property
+    def ai_category_label(self) -> str:
+        return str(AI_CATEGORIES.get(self.ai_category, self.ai_category))
 
 
 class LeadStageChange(models.Model):

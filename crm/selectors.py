@@ -286,6 +286,29 @@ def lead_orders(*, user, lead: Lead) -> list[Order]:
 
 
 @dataclass
+class AssistantView:
+    """What the assistant made of the lead's latest message: its suggestions for
+    fields a person has filled, the stage it would move to, its reasons."""
+
+    insight: object
+    suggestions: list[tuple[str, object]]
+    next_stage: Stage | None
+
+
+def lead_assistant(*, lead: Lead) -> AssistantView | None:
+    """The latest insight on the lead (the assistant lives in ``messaging``; its
+    rows reach the lead through the reverse relation ``insights``)."""
+    insight = lead.insights.select_related("next_stage").order_by("-created_at", "-pk").first()
+    if insight is None:
+        return None
+    labels = {field.name: field.verbose_name for field in Lead._meta.get_fields() if hasattr(field, "verbose_name")}
+    suggestions = [(labels.get(name, name), value) for name, value in (insight.suggestions or {}).items()]
+    stage = insight.next_stage
+    ahead = stage is not None and stage.pipeline_id == lead.pipeline_id and stage.position > lead.stage.position
+    return AssistantView(insight=insight, suggestions=suggestions, next_stage=stage if ahead else None)
+
+
+@dataclass
 class TimelinePage:
     entries: list[Activity]
     next_cursor: str

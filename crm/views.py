@@ -318,6 +318,7 @@ def lead_detail(request, pk: int):
         "page": selectors.timeline_page(user=request.user, lead=lead, before=request.GET.get("before", "")),
         "tasks": selectors.lead_tasks(user=request.user, lead=lead),
         "orders": selectors.lead_orders(user=request.user, lead=lead),
+        "assistant": selectors.lead_assistant(lead=lead),
         "note_form": NoteForm(),
         "task_form": TaskForm(may_assign_others=may_assign_others),
         "order_form": OrderForm(lead=lead),

@@ -15,6 +15,7 @@ from crm.admin_mixins import (
 )
 from messaging.assistant.extraction import Intent
 from messaging.models import AssistantSettings, BotSession, Conversation, Draft, Message, MessageInsight
+from messaging.selectors import draft_stats
 
 
 class MessageInline(ReadOnlyInline, admin.TabularInline):
@@ -144,6 +145,14 @@ class DraftAdmin(ReadOnlyAdminMixin, RowAccessAdminMixin, admin.ModelAdmin):
     actions = [export_as_csv]
     csv_fields = ["id", "conversation", "kind", "language", "engine", "status", "similarity", "generation_ms",
                   "created_at", "decided_at", "decided_by"]
+    change_list_template = "admin/messaging/draft/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context=extra_context)
+        if hasattr(response, "context_data") and "cl" in response.context_data:
+            # The figures follow the list's filters (dates, kind, engine…).
+            response.context_data["draft_stats"] = draft_stats(response.context_data["cl"].queryset)
+        return response
 
 
 @admin.register(BotSession)

@@ -50,6 +50,7 @@ from messaging.services.outbound import may_reply, reply_create, system_reply_cr
 
 logger = logging.getLogger(__name__)
 ASSISTANT_NAME = "Crystal Bay AI"
+BOT_ENGINE = "bot"  # the insight of a message the Telegram bot answered
 # Extraction field → lead field.
 LEAD_FIELDS = {
     "destination_country": "destination_country", "destination_resort": "destination_resort",
@@ -233,6 +234,17 @@ def _draft(insight: MessageInsight, extraction: Extraction, *, regenerate: bool 
     return draft
 
 
+def _bot_answered(message: Message) -> None:
+    """Record that the bot answered the message: no draft is owed, and the sweep
+    leaves it alone."""
+    try:
+        with transaction.atomic():
+            MessageInsight.objects.create(message=message, lead=message.conversation.lead, intent=Intent.OTHER,
+                                          language="", engine=BOT_ENGINE, done=True)
+    except IntegrityError:
+        pass  # recorded by a run at the same moment
+
+
 def message_assist(*, message_id: int) -> MessageInsight | None:
     """Everything the assistant does for one inbound message (see the module);
     None when there was nothing (more) to do."""
@@ -247,6 +259,7 @@ def message_assist(*, message_id: int) -> MessageInsight | None:
         return None
     if insight is None:
         if bot_handle(message):
+            _bot_answered(message)
             return None
         started = time.monotonic()
         extraction = extract(message.text, today=timezone.localdate())

@@ -41,7 +41,7 @@ from crm.models import (
     Task,
 )
 from integrations.models import ApiLog
-from messaging.models import Conversation, Message
+from messaging.models import AssistantSettings, BotSession, Conversation, Draft, Message, MessageInsight
 from tests.analytics.factories import MarketingSpendFactory, SurveyResponseFactory
 from tests.crm.factories import (
     ActivityFactory,
@@ -165,6 +165,15 @@ ADMIN_EXAMPLES: dict[type, Callable[[dict], Any]] = {
     Conversation: lambda made: ConversationFactory(),
     Message: lambda made: MessageFactory(conversation=made[Conversation],
                                          raw={"update_id": 1, "message": {"text": "Привет"}}),
+    MessageInsight: lambda made: MessageInsight.objects.create(
+        message=made[Message], lead=made[Lead], intent="tour_request", language="ru", engine="rules",
+        confidence=0.8, fields={"destination_resort": "Nha Trang"}, suggestions={"adults": 3}, score=65,
+        category="warm", reasons=["+25 asks for a tour"], done=True),
+    Draft: lambda made: Draft.objects.create(conversation=made[Conversation], message=made[Message],
+                                             kind="offers", language="ru", engine="template", text="Варианты: …"),
+    BotSession: lambda made: BotSession.objects.create(conversation=made[Conversation], step="dates",
+                                                       data={"destination_resort": "Nha Trang"}),
+    AssistantSettings: lambda made: AssistantSettings.current(),
     # analytics
     SurveyResponse: lambda made: SurveyResponseFactory(order=made[Order], comment="Всё понравилось"),
     MarketingSpend: lambda made: MarketingSpendFactory(entered_by=made[User]),

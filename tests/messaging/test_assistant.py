@@ -270,3 +270,43 @@ def test_the_thread_query_count_does_not_grow_with_insights(client, agent, draft
     assert len(many) == len(few)
     assert page.content.decode().count("message-insight") == 11
     assert Conversation.objects.count() == 1
+
+
+def test_the_lead_card_shows_the_suggestion_and_the_stage_to_move_to(tourist, agent, client):
+    first = tourist("Здравствуйте, хотим в Фукуок")
+    lead = first.conversation.lead
+    lead.assignee = agent
+    lead.save()
+    from crm.services.leads import lead_update
+
+    lead_update(lead=lead, user=agent, changes={"destination_resort": "Da Nang"})
+    tourist(REQUEST)
+    client.force_login(agent)
+    page = client.get(f"/leads/{lead.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="lead-assistant"' in page and "Nha Trang" in page
+    assert "Ready for “Tour selection”." in page
+
+
+def test_managers_see_acceptance_and_edit_rates_in_the_admin(client, manager, agent, drafted, fake_telegram):
+    client.force_login(agent)
+    client.post(f"/inbox/{drafted.conversation_id}/reply/",
+                {"text": drafted.text + " Хорошего дня!", "token": str(uuid.uuid4()), "draft": drafted.pk}, **HTMX)
+    Draft.objects.create(conversation=drafted.conversation, kind="answer", language="ru", engine="template",
+                         text="Спасибо!", status="discarded", generation_ms=40)
+    client.force_login(manager)
+    page = client.get("/admin/messaging/draft/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Drafts decided: 2" in page and "accepted 50.0 %" in page and "edited 50.0 %" in page
+    assert "discarded 50.0 %" in page
+    client.force_login(agent)
+    assert client.get("/admin/messaging/draft/").status_code in (302, 403)
+
+
+def test_a_message_the_bot_answered_is_marked_and_left_by_the_sweep(tourist):
+    message = tourist("/start")
+    insight = MessageInsight.objects.get(message=message)
+    assert (insight.engine, insight.done) == ("bot", True)
+    assert not Draft.objects.filter(conversation=message.conversation).exists()
+    from messaging.assistant.services import assist_waiting
+
+    Message.objects.filter(pk=message.pk).update(created_at=message.created_at - dt.timedelta(minutes=10))
+    assert message.pk not in assist_waiting()
