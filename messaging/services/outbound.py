@@ -36,7 +36,7 @@ from integrations.telegram import client as telegram
 from integrations.wazzup import client as wazzup
 from integrations.wazzup.inbound import split_chat_key
 from integrations.whatsapp import client as whatsapp
-from messaging.models import Conversation, Message, Platform
+from messaging.models import Conversation, Draft, Message, Platform
 from messaging.services.inbound import preview_of, timeline_text
 
 logger = logging.getLogger(__name__)
@@ -89,6 +89,10 @@ def reply_create(*, conversation: Conversation, user, text: str, crm_id: uuid.UU
         last_message_at=message.created_at, preview=preview_of(text, []), unread_count=0,
         status=Conversation.Status.OPEN,
     )
+    # A person's reply answers what the assistant's pending draft would have
+    # (``draft_send`` then marks its own draft sent or edited).
+    Draft.objects.filter(conversation=conversation, status=Draft.Status.PENDING).update(
+        status=Draft.Status.SUPERSEDED, decided_at=timezone.now())
     if conversation.client_id:
         activity_record(client=conversation.client, lead=conversation.lead, kind=ActivityKind.MESSAGE, author=user,
                         text=timeline_text(message),

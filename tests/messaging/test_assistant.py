@@ -310,3 +310,11 @@ def test_a_message_the_bot_answered_is_marked_and_left_by_the_sweep(tourist):
 
     Message.objects.filter(pk=message.pk).update(created_at=message.created_at - dt.timedelta(minutes=10))
     assert message.pk not in assist_waiting()
+
+
+def test_a_reply_of_the_agents_own_replaces_the_pending_draft(client, agent, drafted, fake_telegram):
+    client.force_login(agent)
+    response = client.post(f"/inbox/{drafted.conversation_id}/reply/",
+                           {"text": "Отвечу сама", "token": str(uuid.uuid4())}, **HTMX)
+    drafted.refresh_from_db()
+    assert drafted.status == "superseded" and 'name="draft"' not in response.content.decode()
