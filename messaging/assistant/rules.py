@@ -15,22 +15,34 @@ follows the same rules):
   year's, whole (1st to last day); "в начале / середине / конце" a month is its
   days 1–10 / 11–20 / 21–end; a bare date is both ``date_from`` and
   ``date_to``; "с X" gives only ``date_from``, "после X" the day after X, "до X"
-  only ``date_to``; a range of dates does not imply nights;
+  only ``date_to``; a range of dates does not imply nights; "завтра",
+  "послезавтра", "через N дней" beside a departure or trip word ("вылет через
+  2 дня") are that one day, today + N (never nights), and a departure within
+  three days is urgent;
 - "на новый год" is 28 December – 8 January (the Kazakh New Year and Orthodox
   Christmas holidays), "на майские" 1–10 May, seasons their three months;
 - nights: "неделю" 7, "две недели" 14, "полторы недели" 10; "N дней" is N−1
-  nights (a tour of 10 days has 9 nights);
+  nights (a tour of 10 days has 9 nights); the count may follow the word
+  ("ночей 10-11", "nights 7-10") or be abbreviated ("7-10н", "10 н.");
 - travellers: "вдвоём", "нас трое", "N человек" are head counts: adults are
   the count less the children said (all of it when it is no larger than the
   children: "на двоих, дети 5 и 8 лет"); "семья из N" with no children said is
   2 adults and N−2 children; "с мужем / с женой / с подругой …" is the writer
-  plus each companion; children are counted only when mentioned, ages only
-  when said;
+  plus each companion; "на одного", "одному", "for one", "solo" and "с одним
+  родителем" are 1 adult; children are counted only when mentioned, ages only
+  when said ("5 лет", "3 г", "(5)", "aged 4 and 9", or two or more numbers
+  after the children: "kids 3 and 8");
 - a budget is the upper figure of a range; without a currency an amount of
   50 000 or more is tenge, a smaller one has no currency; money in a message
   about a payment, documents or a complaint is not a budget;
 - a departure city is read in a request or a booking, or after "из / вылет /
-  from"; "A или B" between two destinations leaves the destination open.
+  from"; "A или B" between two destinations leaves the destination open;
+- what a message thanks for ("Спасибо за помощь с визой") is not a request;
+  asking when vouchers or tickets come is about documents, even of a booking
+  made; a question about direct flights with only places and dates is a
+  question;
+- Kazakh is read also when written in Russian letters ("Салеметсиз бе",
+  "канша турады", "акпан айында"), as are its month names.
 """
 
 from __future__ import annotations
@@ -127,19 +139,21 @@ UNDECIDED = _compile(r"(?<!\w)(?:или|or|не знаем|либо)(?!\w)")
 
 # ---------------------------------------------------------------- dates
 
-MONTHS = [_compile(rf"^(?:{alternatives})$") for alternatives in (
-    r"январ\w*|янв|january|jan|қаңтар\w*", r"феврал\w*|фев|february|feb|ақпан\w*", r"март\w*|march|наурыз\w*",
-    r"апрел\w*|april|apr|сәуір\w*", r"ма[йяе]|may|мамыр\w*", r"июн\w*|june|jun|маусым\w*",
-    r"июл\w*|july|jul|шілде\w*", r"август\w*|авг|august|aug|тамыз\w*", r"сентябр\w*|сент|september|sept?|қыркүйек\w*",
-    r"октябр\w*|окт|october|oct|қазан\w*", r"ноябр\w*|нояб?|november|nov|қараша\w*",
-    r"декабр\w*|дек|december|dec|желтоқсан\w*",
-)]
+# Each month's words: Russian and English, then Kazakh (also written without its own
+# letters, "акпан", "кыркуйек"; "казан" only with a Kazakh ending, not Russian "Казани").
+MONTH_WORDS = (
+    (r"январ\w*|янв|january|jan", r"[қк]а[ңн]тар\w*"), (r"феврал\w*|фев|february|feb", r"а[қк]пан\w*"),
+    (r"март\w*|march", r"наурыз\w*"), (r"апрел\w*|april|apr", r"с[әа]у[іи]р\w*"), (r"ма[йяе]|may", r"мамыр\w*"),
+    (r"июн\w*|june|jun", r"маусым\w*"), (r"июл\w*|july|jul", r"ш[іи]лде\w*"),
+    (r"август\w*|авг|august|aug", r"тамыз\w*"), (r"сентябр\w*|сент|september|sept?", r"[қк]ыр[кқ][үу]йек\w*"),
+    (r"октябр\w*|окт|october|oct", r"қазан\w*|казан(?:да|нан|ға|га|ды|ның|нын|дағы|дагы)?"),
+    (r"ноябр\w*|нояб?|november|nov", r"[қк]араша\w*"), (r"декабр\w*|дек|december|dec", r"желто[қк]сан\w*"),
+)
+KAZAKH_MONTH = _compile("^(?:" + "|".join(kazakh for _, kazakh in MONTH_WORDS) + ")$")
+MONTHS = [_compile(rf"^(?:{common}|{kazakh})$") for common, kazakh in MONTH_WORDS]
 # English "may" is a month only beside a number or after "in".
-MONTH = (r"(?<!\w)(?:январ\w*|янв|january|jan|қаңтар\w*|феврал\w*|фев|february|feb|ақпан\w*|март\w*|march|наурыз\w*"
-         r"|апрел\w*|april|apr|сәуір\w*|ма[йяе]|(?<=in )may|may(?= \d)|(?<=\d )may|мамыр\w*|июн\w*|june|jun"
-         r"|маусым\w*|июл\w*|july|jul|шілде\w*|август\w*|авг|august|aug|тамыз\w*|сентябр\w*|сент|september|sept?"
-         r"|қыркүйек\w*|октябр\w*|окт|october|oct|қазан\w*|ноябр\w*|нояб?|november|nov|қараша\w*|декабр\w*|дек"
-         r"|december|dec|желтоқсан\w*)(?!\w)")
+MONTH = (r"(?<!\w)(?:" + "|".join(f"{common}|{kazakh}" for common, kazakh in MONTH_WORDS).replace(
+    "|may|", r"|(?<=in )may|may(?= \d)|(?<=\d )may|") + r")(?!\w)")
 DASH = r"\s*(?:-|–|—|по|до|to|till|until)\s*"
 YEAR = r"(?:\s+(?P<y>20\d\d))?"
 FROM = r"с|со|from|после|after|до|by|не позже|не позднее"
@@ -266,8 +280,16 @@ def _season(m, today):
 RELATIVE_DAYS = {"сегодня": 0, "today": 0, "завтра": 1, "tomorrow": 1, "послезавтра": 2}
 
 
+RELATIVE = r"послезавтра|завтра|сегодня|tomorrow|today|(?:через|in)\s+(?P<{}>\d{{1,2}}|" + "|".join(
+    sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")\s+(?:дн(?:я|ей)|день|days?)|через\s+день"
+
+
 def _departure_day(m, today):
-    day = today + dt.timedelta(days=RELATIVE_DAYS[(m["rel"] or m["rel2"]).lower()])
+    """Today + N: "завтра", "послезавтра", "через N дней" (the count is that of its words)."""
+    word = next(m[name] for name in ("rel", "rel2", "rel3") if m[name]).lower()
+    count = m["n"] or m["n2"]
+    days = _number(count.lower()) if count else 1 if word == "через день" else RELATIVE_DAYS[word]
+    day = today + dt.timedelta(days=days)
     return day, day
 
 
@@ -284,6 +306,8 @@ def _next_month(m, today):
 
 
 DEPARTING = r"вылет\w*|летим|улетаем|выезжаем|выезд\w*|flight|fly\w*|departure|leav\w*"
+# A relative day ("завтра", "через 2 дня") is the trip's only beside one of these.
+TRIP = DEPARTING + r"|тур|поездк\w*|отдых\w*|поедем|едем|заезд\w*|trip"
 DateReader = Callable[[re.Match, dt.date], tuple[dt.date | None, dt.date | None] | None]
 # The most precise forms first: the first that reads a date wins.
 DATE_READERS: list[tuple[re.Pattern, DateReader]] = [(_compile(pattern), reader) for pattern, reader in (
@@ -302,8 +326,9 @@ DATE_READERS: list[tuple[re.Pattern, DateReader]] = [(_compile(pattern), reader)
     (rf"(?P<m1>{MONTH}){DASH}(?P<m2>{MONTH}){YEAR}", _month_range),
     (r"нов(?:ый|ого|ом|ым)\s+год\w*|(?<!\w)нг(?!\w)|new\s+year\w*|жаңа\s+жыл\w*|новогодн\w*", _new_year),
     (r"майск\w*|may\s+holidays", _may_holidays),
-    (rf"(?:(?:{DEPARTING})\s+(?:\w+\s+)?(?P<rel>послезавтра|завтра|сегодня|tomorrow|today)"
-     rf"|(?P<rel2>послезавтра|завтра|сегодня|tomorrow|today)\s+(?:\w+\s+)?(?:{DEPARTING}))", _departure_day),
+    (rf"(?<!\w)(?:(?:{TRIP})\s+(?:\w+\s+){{0,2}}(?P<rel>{RELATIVE.format('n')})"
+     rf"|(?P<rel2>{RELATIVE.format('n2')})\s+(?:\w+\s+){{0,2}}(?:{TRIP})(?!\w)"
+     rf"|(?:на|for)\s+(?P<rel3>послезавтра|завтра|tomorrow))(?!\w)", _departure_day),
     (r"на\s+(?:этой|следующей)\s+неделе|(?:this|next)\s+week", _week),
     (r"в\s+следующем\s+месяце|next\s+month", _next_month),
     (rf"(?:(?P<prep>в|во|на|in|с|со|from)\s+)?(?P<m>{MONTH}){YEAR}", _whole_month),
@@ -313,25 +338,30 @@ DATE_READERS: list[tuple[re.Pattern, DateReader]] = [(_compile(pattern), reader)
 
 # ---------------------------------------------------------------- nights
 
+CHILD_NOUN = r"(?:дет\w*|реб\w*|kids?|children|child|бала\w*|малыш\w*)"
+ADULT_NOUN = r"(?:взросл\w*|взр\b\.?|adults?|ересек\w*)"
 NIGHT = r"(?:ноч\w*|нч|nights?|түн\w*)"
 DAY = r"(?:дн(?:ей|я|и)|день|сут\w*|days?|күн\w*)"
 RANGE = r"\s*(?:-|–|—|до|или|or|to|/)\s*"
 NIGHT_READERS: list[tuple[re.Pattern, int, int]] = [  # (pattern, multiplier, offset): nights = n × multiplier + offset
     (_compile(rf"(?<!\w)(?:от\s+)?(?P<a>{NUM}){RANGE}(?P<b>{NUM})\s*{NIGHT}(?!\w)"), 1, 0),
     (_compile(rf"(?<!\w)(?P<a>{NUM})\s*-?\s*{NIGHT}(?!\w)"), 1, 0),
+    # after the word ("ночей 10-11", "nights 7-10") or abbreviated to "н" ("7-10н", "10 н.")
+    (_compile(rf"(?<!\w)(?:ноч(?:ей|и)|nights?)\s*[:\-]?\s*(?:от\s+)?(?P<a>\d{{1,2}})(?:{RANGE}(?P<b>\d{{1,2}}))?"
+              rf"(?![\d.,/]\d)(?!\s*(?:{ADULT_NOUN}|{CHILD_NOUN}|чел|лет|год|г\.|[+%]))"), 1, 0),
+    (_compile(rf"(?<![\w.,])(?P<a>\d{{1,2}})(?:{RANGE}(?P<b>\d{{1,2}}))?\s?н(?!\w)\.?"), 1, 0),
     (_compile(rf"(?<!\w)(?:от\s+)?(?P<a>{NUM}){RANGE}(?P<b>{NUM})\s*{DAY}(?!\w)"), 1, -1),
     (_compile(rf"(?<!\w)(?P<a>{NUM})\s*-?\s*{DAY}(?!\w)"), 1, -1),
     (_compile(rf"(?<!\w){DAY}\s+на\s+(?P<a>{NUM})(?!\w)"), 1, -1),
     (_compile(rf"(?<!\w)(?P<a>{NUM})\s*(?:недел\w*|weeks?|апта\w*)(?!\w)"), 7, 0),
 ]
+LATER = _compile(rf"(?<!\w)(?:через|in)\s+(?:{NUM}\s+)?(?:{DAY}|недел\w*|weeks?)(?!\w)")  # when, not how long
 HALF_WEEK = _compile(r"(?<!\w)полтор\w*\s+недел\w*")
 ONE_WEEK = _compile(r"(?<!через )(?<!\w)(?:недел[юяьи]|неделька|недельку|a\s+week|one\s+week|бір\s+апта\w*)(?!\w)")
 
 
 # ---------------------------------------------------------------- travellers
 
-CHILD_NOUN = r"(?:дет\w*|реб\w*|kids?|children|child|бала\w*|малыш\w*)"
-ADULT_NOUN = r"(?:взросл\w*|взр\b\.?|adults?|ересек\w*)"
 PLUS = _compile(r"(?<![\d+])(?P<a>[1-9])\s*\+\s*(?P<c>[0-5])(?![\d+])")
 CHILDREN_COUNTED = _compile(rf"(?<!\w)(?P<n>{NUM})\s*{CHILD_NOUN}")
 NO_CHILDREN = _compile(r"без\s+детей|no\s+kids|without\s+(?:kids|children)")
@@ -352,13 +382,21 @@ COMPANION = _compile(
 )
 SOLO = _compile(
     r"(?<!\w)(?:я\s+(?:одна|один)|(?:поеду|поедет|еду|едет|лечу|полечу|полетит|летит)\s+(?:одна|один)|"
-    r"(?:одна|один)\s+(?:поеду|поедет|еду|лечу|полечу)|solo|alone|just\s+me|by\s+myself|1\s+person|бір\s+адам|жалғыз)(?!\w)"
+    r"(?:одна|один)\s+(?:поеду|поедет|еду|лечу|полечу)|solo|alone|just\s+me|by\s+myself|1\s+person|бір\s+адам|жалғыз|"
+    # "на одного", "одному", "for one" unless of a child or a length; "с одним родителем" (a child with one parent)
+    rf"(?:на\s+одного|одному|for\s+one(?:\s+(?:person|adult))?)"
+    rf"(?!\s*(?:{CHILD_NOUN}|ноч|дн|день|недел|месяц|night|day|week|month))"
+    r"|с\s+одним\s+(?:из\s+)?родител\w*|with\s+(?:one|a\s+single)\s+parent)(?!\w)"
 )
 AGE_LIST = r"\d{1,2}(?:[.,]\d)?(?:\s*(?:,|и|and|&|/)\s*\d{1,2}(?:[.,]\d)?)*"
-AGES = [_compile(rf"(?<![\d.,])(?P<list>{AGE_LIST})\s*(?:лет|года?|годик\w*|г\.|y\.?o\.?|years?|жас\w*)(?!\w)"),
+AGES = [_compile(rf"(?<![\d.,])(?P<list>{AGE_LIST})\s*(?:лет|года?|годик\w*|г(?!\w)\.?|y\.?o\.?|years?|жас\w*)(?!\w)"),
         _compile(rf"\(\s*(?P<list>{AGE_LIST})\s*\)"),
+        # after the children: "aged 4 and 9", "в возрасте 5", or a list of two or more ("kids 3 and 8")
+        _compile(rf"(?<!\w){CHILD_NOUN}\s*,?\s*(?:(?:aged?|ages|of age|в возрасте|возраст(?:ом|а)?)\s*[:\-]?\s*"
+                 rf"(?P<list>{AGE_LIST})|[:\-]?\s*(?P<many>\d{{1,2}}(?:\s*(?:,|и|and|&|/)\s*\d{{1,2}})+))(?![\d.,/]\d)"
+                 rf"(?!\s*(?:{ADULT_NOUN}|{CHILD_NOUN}|чел|people|[+]))"),
         _compile(r"(?<![\d.,])(?P<months>\d{1,2})\s*(?:мес\w*|months?)(?!\w)")]
-SINGLE_CHILDREN = [_compile(r"(?<!\w)(?:реб[еe]н\w*|малыш\w*|kid|child|baby|бала(?:мен|м|сы)?)(?!\w)"),
+SINGLE_CHILDREN = [_compile(r"(?<!\w)(?:реб[еe]н\w*|реб\.?|малыш\w*|kid|child|baby|бала(?:мен|м|сы)?)(?!\w)"),
                    _compile(r"(?<!\w)(?:сын\w*|son)(?!\w)"),
                    _compile(r"(?<!\w)(?:доч(?:ь|к\w*|ер\w*)|daughter)(?!\w)")]
 MAX_CHILD_AGE = 17
@@ -398,15 +436,21 @@ INTENT_CUES: dict[str, list[tuple[re.Pattern, int]]] = {intent: [(_compile(rf"(?
     Intent.PAYMENT: [
         (r"оплат\w*|оплачу|оплачен\w*|плат[её]ж\w*|предоплат\w*|доплат\w*|рассрочк\w*|kaspi|каспи|реквизит\w*"
          r"|invoice|pay|payment|paid|card|карт(?:ой|у|е|а)(?!\w)|перевел\w*|перевела|списал\w*|списан\w*|чек(?!\w)"
-         r"|квитанц\w*|төле\w*|ақша\w*", 2)],
+         r"|квитанц\w*|төле\w*|ақша\w*", 2),
+        (r"курс\w*\s+(?:\w+\s+)?(?:доллар\w*|валют\w*|евро|тенге|рубл\w*|usd|eur)|exchange\s+rate\w*"
+         r"|как\s+(?:можно\s+|мне\s+|нам\s+)?(?:о|за)?платить|способ\w*\s+оплат\w*"
+         r"|how\s+(?:can\s+i\s+|do\s+i\s+|to\s+)?pay", 3)],
     Intent.DOCUMENTS: [
         (r"виз[аыуео]\w*|визов\w*|e-?visa|visa|паспорт\w*|passport\w*|документ\w*|documents?|ваучер\w*|voucher\w*"
          r"|страхов\w*|insurance|билет\w*|tickets?|договор\w*|contract|программ\w* тура|доверенност\w*|справк\w*"
-         r"|свидетельств\w*|құжат\w*|төлқұжат\w*", 2)],
+         r"|свидетельств\w*|құжат\w*|төлқұжат\w*", 2),
+        (r"(?:когда|where|when)\s+(?:\w+\s+){0,3}?(?:пришл\w*|вышл\w*|отправ\w*|скин\w*|будут|получ\w*|send|will|are)"
+         r"\s+(?:\w+\s+){0,2}?(?:ваучер\w*|документ\w*|билет\w*|voucher\w*|tickets?|documents?)", 3)],
     Intent.BOOKING: [
         (r"брон\w*|заброн\w*|оформ(?:ляем|им|ить|ите|ляйте)|беру(?!\w)|бер[её]м(?!\w)|book\w*|reserv\w*"
          r"|вариант\s*\d|this option|этот вариант|этот отель|option you sent|заявк\w*|брондау\w*"
-         r"|(?:поменять|изменить|перенести) дат\w*|добавить (?:ещ[её] )?(?:одного )?(?:человека|туриста)", 3)],
+         r"|(?:поменять|изменить|перенести) дат\w*|добавить (?:ещ[её] )?(?:одного )?(?:человека|туриста)", 3),
+        (r"book\s+(?:us|it|me|them|this|that|the)(?!\w)|забронируйте|бронируйте|оформляйте|оформите", 3)],
     Intent.TOUR_REQUEST: [
         (r"тур(?:ы|а|у|ов|ом|ам|лар\w*|ға|ды)?(?!\w)|путевк\w*|подбер\w*|подобрат\w*|подбор\w*|отдох\w*|отдых\w*"
          r"|поехать|полететь|слетать|хотим|хочу|ищу|ищем|интересует|горящ\w*|варианты|дешев\w*|недорог\w*"
@@ -415,6 +459,7 @@ INTENT_CUES: dict[str, list[tuple[re.Pattern, int]]] = {intent: [(_compile(rf"(?
         (r"погод\w*|климат\w*|сезон\w*|температур\w*|работаете|офис\w*|адрес\w*|weather|office|open\w*", 2),
         (r"подскажите|скажите|вопрос|можно ли|нужн[ао]? ли|есть ли|как(?!\w)|где(?!\w)|когда(?!\w)|почему"
          r"|сколько(?!\s+стоит)|какая|какой|какие|минимальн\w*|where|when|how|do you|can i|is it", 1),
+        (r"(?:прям\w*|direct|non-?stop)\s+(?:рейс\w*|перел[её]т\w*|flights?)", 2),
     ],
     Intent.OTHER: [(r"спасибо|благодар\w*|рахмет|thanks?|thank you", 2)],
 }.items()}
@@ -429,9 +474,19 @@ URGENT = _compile(
     r"|өтпей|уже \d+ час\w*|на месте)"
 )
 URGENT_DAYS = 3
+# "Спасибо за помощь с визой": what is thanked for is no request (up to five words, to a clause's end).
+THANKED = _compile(
+    r"(?<!\w)(?:спасибо|благодар\w*|рахмет|thanks?|thank\s+you)(?:\s+(?:вам|you|большое|огромное|so\s+much|a\s+lot))*"
+    r"\s+(?:за|for)(?P<topic>(?:\s+(?!(?:а|но|и|but|and|когда|где|можно|please|пожалуйста)(?!\w))[\w-]+){1,5})"
+)
 KAZAKH_LETTERS = re.compile(r"[әғқңөұүһі]")
-KAZAKH_WORDS = {"рахмет", "салем", "салеметсиз", "саламатсыз", "бар", "ма", "ме", "ба", "бе", "канша", "керек", "жок",
-                "иа", "калай", "болады", "турлар", "жане", "бизге", "маган", "кажет"}
+# Kazakh written without its own letters, as many do on a Russian keyboard.
+KAZAKH_WORDS = {"рахмет", "салем", "салеметсиз", "саламатсыз", "сәлем", "бар", "ма", "ме", "ба", "бе", "па", "пе",
+                "канша", "керек", "жок", "иа", "ия", "калай", "болады", "турлар", "жане", "бизге", "маган", "кажет",
+                "турады", "тураты", "ересек", "ересектер", "бала", "балам", "баламен", "балалар", "баланын", "жаста",
+                "жас", "жасар", "айында", "айда", "айы", "сиз", "сизге", "биз", "бизде", "мен", "менен",
+                "пен", "бен", "кун", "тун", "тунге", "кунге", "адам", "адамга", "кайда", "кашан", "неше", "жаксы",
+                "барамыз", "баргымыз", "келеди", "агай", "апай", "отбасы", "демалыс", "болса", "бага"}
 WORD = re.compile(r"[^\W\d_]+")
 CYRILLIC = re.compile(r"[а-яәғқңөұүһі]")
 
@@ -523,6 +578,8 @@ def _read_dates(reading: _Reading) -> tuple[dt.date | None, dt.date | None]:
 
 
 def _read_nights(reading: _Reading) -> tuple[int | None, int | None]:
+    while reading.find(LATER):
+        pass
     if reading.find(HALF_WEEK, "nights"):
         return 10, 10
     for pattern, multiplier, offset in NIGHT_READERS:
@@ -546,8 +603,8 @@ def _ages(reading: _Reading) -> list[int]:
             if match.groupdict().get("months"):
                 ages.append(0)
             else:
-                ages.extend(int(float(age.replace(",", "."))) for age in re.findall(r"\d{1,2}(?:[.,]\d)?",
-                                                                                     match["list"]))
+                ages.extend(int(float(age.replace(",", "."))) for age in re.findall(
+                    r"\d{1,2}(?:[.,]\d)?" if match["list"] else r"\d{1,2}", match["list"] or match["many"]))
             reading.take(match)
     return [age for age in ages if age <= MAX_CHILD_AGE]
 
@@ -639,8 +696,9 @@ def language_of(text: str) -> str:
     cyrillic = [word for word in words if CYRILLIC.search(word)]
     latin = [word for word in words if not CYRILLIC.search(word)]
     if cyrillic:
-        kazakh = [word for word in cyrillic if KAZAKH_LETTERS.search(word) or word in KAZAKH_WORDS]
-        marked = any(KAZAKH_LETTERS.search(word) for word in kazakh) or len(kazakh) >= 2
+        kazakh = [word for word in cyrillic
+                  if KAZAKH_LETTERS.search(word) or word in KAZAKH_WORDS or KAZAKH_MONTH.match(word)]
+        marked = any(KAZAKH_LETTERS.search(word) for word in kazakh) or len(kazakh) >= min(2, len(cyrillic))
         if marked and len(kazakh) >= 0.3 * len(cyrillic):
             return "kk"
         if len(cyrillic) >= len(latin):
@@ -648,9 +706,15 @@ def language_of(text: str) -> str:
     return "en" if latin else "ru"
 
 
+def _unthanked(text: str) -> str:
+    """``text`` with what it thanks for blanked."""
+    return THANKED.sub(lambda m: m[0][:m.start("topic") - m.start()] + " " * len(m["topic"]), text)
+
+
 def _intent(text: str, facts: int) -> tuple[str, dict[str, int]]:
     """The intent with the highest score: its cue words' weights (the travel facts
     found count for a tour request, a question mark for a question)."""
+    text = _unthanked(text)
     scores = {intent: sum(weight * len(pattern.findall(text)) for pattern, weight in cues)
               for intent, cues in INTENT_CUES.items()}
     scores[Intent.TOUR_REQUEST] += facts
@@ -688,7 +752,7 @@ def extract_rules(text: str, *, today: dt.date) -> Extraction:
         budget, currency = None, None
     departure = _read_departure(reading, intent)
     soon = date_from is not None and 0 <= (date_from - today).days <= URGENT_DAYS
-    urgent = bool(URGENT.search(reading.text)) or soon
+    urgent = bool(URGENT.search(_unthanked(reading.text))) or soon
     reading.notes.insert(0, f"intent: {intent} ({', '.join(f'{k} {v}' for k, v in scores.items() if v)})")
     if urgent:
         reading.notes.append("urgent")

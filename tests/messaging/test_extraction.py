@@ -260,6 +260,109 @@ def test_confidence_grows_with_what_was_understood():
     assert 0 <= vague.confidence < clear.confidence <= 1
 
 
+@pytest.mark.parametrize(("text", "nights"), [
+    ("ночей 10-11", (10, 11)),
+    ("Вьетнам, ночей 10, вылет из Алматы", (10, 10)),
+    ("ночи: 8", (8, 8)),
+    ("7-10н", (7, 10)),
+    ("10н", (10, 10)),
+    ("Нячанг, 10 н., 2 взр", (10, 10)),
+    ("на 10 ноч", (10, 10)),
+    ("nights 7-10", (7, 10)),
+    ("ночей 2 взрослых", (None, None)),  # a count of people, not of nights
+])
+def test_nights_after_the_word_or_abbreviated(text, nights):
+    assert facts(text, "nights_from", "nights_to") == nights
+
+
+@pytest.mark.parametrize(("text", "travellers"), [
+    ("2 взр, 1 реб 3 г", (2, 1, [3])),
+    ("ребенок 5 г.", (None, 1, [5])),
+    ("дети 3 и 8 г", (None, 2, [3, 8])),
+    ("family of 4 (kids 3 and 8)", (2, 2, [3, 8])),
+    ("2 adults, children aged 4 and 9", (2, 2, [4, 9])),
+    ("a kid (5)", (None, 1, [5])),
+    ("дети в возрасте 6, 11", (None, 2, [6, 11])),
+])
+def test_child_ages_abbreviated_or_after_the_children(text, travellers):
+    assert facts(text, "adults", "children", "children_ages") == travellers
+
+
+@pytest.mark.parametrize(("text", "adults"), [
+    ("Сколько стоит тур в Дананг на 10 дней на одного?", 1),
+    ("одному в Нячанг на неделю", 1),
+    ("a tour for one, 7 nights", 1),
+    ("solo trip to Bali", 1),
+    ("документы для ребенка, который едет с одним родителем", 1),
+    ("на одного ребенка", None),
+    ("for one week", None),
+])
+def test_one_traveller(text, adults):
+    assert read(text).adults == adults
+
+
+@pytest.mark.parametrize(("text", "language", "date_from", "date_to"), [
+    ("Салеметсиз бе, Фукуокка тур канша турады? 2 ересек, 1 бала 4 жаста, акпан айында", "kk",
+     D(2027, 2, 1), D(2027, 2, 28)),
+    ("Салеметсиз бе, наурызда турлар бар ма?", "kk", D(2027, 3, 1), D(2027, 3, 31)),
+    ("Рахмет!", "kk", None, None),
+    ("кантар айында", "kk", D(2027, 1, 1), D(2027, 1, 31)),
+    ("қаңтарда", "kk", D(2027, 1, 1), D(2027, 1, 31)),
+    ("сауир", "kk", D(2027, 4, 1), D(2027, 4, 30)),
+    ("сәуірде", "kk", D(2027, 4, 1), D(2027, 4, 30)),
+    ("мамыр", "kk", D(2027, 5, 1), D(2027, 5, 31)),
+    ("маусымда", "kk", D(2027, 6, 1), D(2027, 6, 30)),
+    ("шилде айында", "kk", D(2027, 7, 1), D(2027, 7, 31)),
+    ("шілдеде", "kk", D(2027, 7, 1), D(2027, 7, 31)),
+    ("тамызда", "kk", D(2027, 8, 1), D(2027, 8, 31)),
+    ("кыркуйек айында", "kk", D(2027, 9, 1), D(2027, 9, 30)),
+    ("қыркүйекте", "kk", D(2027, 9, 1), D(2027, 9, 30)),
+    ("казанда", "kk", D(2027, 10, 1), D(2027, 10, 31)),
+    ("қазан айында", "kk", D(2027, 10, 1), D(2027, 10, 31)),
+    ("карашада", "kk", D(2026, 11, 1), D(2026, 11, 30)),
+    ("желтоксанда", "kk", D(2026, 12, 1), D(2026, 12, 31)),
+    ("желтоқсан айында", "kk", D(2026, 12, 1), D(2026, 12, 31)),
+    ("Хотим в Нячанг, вылет из Казани", "ru", None, None),  # a Russian city, not October
+])
+def test_kazakh_in_russian_letters_and_its_months(text, language, date_from, date_to):
+    assert facts(text, "language", "date_from", "date_to") == (language, date_from, date_to)
+
+
+@pytest.mark.parametrize(("text", "day", "urgent"), [
+    ("У меня вылет через 2 дня а в приложении бронь не отображается!!", D(2026, 11, 23), True),
+    ("вылетаем через три дня, где билеты?", D(2026, 11, 24), True),
+    ("тур через 10 дней в Нячанг", D(2026, 12, 1), False),
+    ("улетаем завтра", D(2026, 11, 22), True),
+    ("нужен тур на послезавтра", D(2026, 11, 23), True),
+    ("please send the invoice, I'll pay tomorrow", None, False),  # not the trip's day
+    ("Оплачу через 2 дня", None, False),
+])
+def test_a_day_counted_from_today_is_a_date_not_nights(text, day, urgent):
+    found = read(text)
+    assert (found.date_from, found.date_to, found.nights_from, found.urgent) == (day, day, None, urgent)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("Здравствуйте, мы вчера бронировали Дананг, когда пришлете ваучеры?", "documents"),
+    ("We booked Phu Quoc, when will you send the tickets?", "documents"),
+    ("please book us the Sol by Melia Phu Quoc, 2 adults, 11 nights from Jan 10", "booking"),
+    ("Nha Trang 10-20 March, 2 adults, book it", "booking"),
+    ("Спасибо за быструю помощь с визой!", "other"),
+    ("Thanks for the help with the tickets", "other"),
+    ("Спасибо за подборку, бронируем вариант 2", "booking"),  # a request after the thanks still counts
+    ("Подскажите, какой курс доллара вы берете при оплате в тенге?", "payment"),
+    ("Как можно оплатить?", "payment"),
+    ("Из Астаны во Вьетнам прямые рейсы есть? Планируем на майские", "question"),
+    ("Прямые рейсы в Нячанг есть? Нас 2 взрослых и ребенок, 10 ночей в марте", "tour_request"),
+])
+def test_intent_of_less_plain_messages(text, intent):
+    assert read(text).intent == intent
+
+
+def test_thanks_for_help_is_not_urgent():
+    assert read("Thanks for the help with the visa!").urgent is False
+
+
 def test_every_field_is_right_on_nine_messages_in_ten_of_the_labelled_set():
     found = score(load(), lambda text, today: extract_rules(text, today=today))
     assert found["messages"]["all"] >= 100 and found["messages"]["holdout"] >= 25
