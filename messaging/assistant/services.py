@@ -40,10 +40,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm import access
-from crm.models import Activity, ActivityKind, Currency, Lead, Notification, Order, StageKind
+from crm.models import Activity, ActivityKind, Channel, Currency, Lead, Notification, Order, StageKind
 from crm.roles import Role
 from messaging.assistant.extraction import Extraction, Intent, extract
-from messaging.assistant.offers import OfferPick, TripRequest, offers_for
+from messaging.assistant.offers import RUSSIAN_NAMES, OfferPick, TripRequest, offers_for
 from messaging.assistant.scoring import lead_score
 from messaging.models import AssistantSettings, Conversation, Draft, Message, MessageInsight
 from messaging.services.outbound import may_reply, reply_create, system_reply_create
@@ -60,6 +60,8 @@ LEAD_FIELDS = {
 }
 # While the bot leads the conversation it answers itself: no draft is owed.
 BOT_STEPS_ACTIVE = ("language", "destination", "dates", "nights", "travellers", "offers")
+PLACE_FIELDS = {"destination_country", "destination_resort", "departure_city"}
+MESSAGE_SOURCES = {Channel.TELEGRAM, Channel.WHATSAPP, Channel.WAZZUP, Channel.EMAIL}
 # Fields with a default rather than a blank: on a lead no agent created they count as unsaid.
 DEFAULTED = {"adults", "children", "budget_currency"}
 
@@ -94,21 +96,44 @@ def _said(extraction: Extraction) -> dict:
     return said
 
 
+def _assistant_fields(lead: Lead) -> set[str]:
+    """The travel fields the assistant itself has written on this lead."""
+    mine: set[str] = set()
+    for data in Activity.objects.filter(lead=lead, kind=ActivityKind.AI, data__has_key="filled").values_list(
+            "data", flat=True):
+        mine.update(data.get("filled") or ())
+    return mine
+
+
+def _same(name: str, current, value) -> bool:
+    """Equal, or the same place named in Russian and in English ("Нячанг", "Nha Trang")."""
+    if current == value:
+        return True
+    if name in PLACE_FIELDS and isinstance(current, str) and isinstance(value, str):
+        return current.casefold() in {value.casefold(), RUSSIAN_NAMES.get(value, "").casefold()}
+    return False
+
+
 def lead_fill(*, lead: Lead, extraction: Extraction) -> tuple[list[str], dict]:
-    """Write what the message says into the lead's fields no person has set;
-    returns (fields written, suggestions {field: value} for the ones a person has)."""
-    owned = _agent_fields(lead)
+    """Write what the message says into the lead's empty travel fields (and the
+    ones the assistant wrote itself before); a field that holds someone else's
+    value — an agent's, the booking form's — keeps it, and the message's differing
+    value becomes a suggestion. Returns (fields written, suggestions)."""
+    person, mine = _agent_fields(lead), _assistant_fields(lead)
+    # A lead the system opened for a message holds defaults, not answers, in these.
+    from_message = lead.created_by_id is None and lead.source in MESSAGE_SOURCES
     filled, suggestions = [], {}
     for name, value in _said(extraction).items():
         current = getattr(lead, name)
-        if current == value:
+        if _same(name, current, value):
             continue
-        if name in owned:
+        empty = current in (None, "", []) or (name in DEFAULTED and from_message)
+        if name not in person and (empty or name in mine):
+            setattr(lead, name, value)
+            filled.append(name)
+        else:
             suggestions[name] = value.isoformat() if hasattr(value, "isoformat") else (
                 str(value) if not isinstance(value, int | list) else value)
-            continue
-        setattr(lead, name, value)
-        filled.append(name)
     if filled:
         lead.version += 1
         lead.save(update_fields=[*filled, "version", "updated_at"])

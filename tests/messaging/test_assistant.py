@@ -318,3 +318,15 @@ def test_a_reply_of_the_agents_own_replaces_the_pending_draft(client, agent, dra
                            {"text": "Отвечу сама", "token": str(uuid.uuid4())}, **HTMX)
     drafted.refresh_from_db()
     assert drafted.status == "superseded" and 'name="draft"' not in response.content.decode()
+
+
+def test_the_booking_forms_values_stay_and_the_same_place_in_english_is_no_suggestion(tourist):
+    first = tourist("Здравствуйте")
+    lead = first.conversation.lead
+    Lead.objects.filter(pk=lead.pk).update(source="web", destination_resort="Нячанг", adults=3)
+    second = tourist(REQUEST)
+    lead.refresh_from_db()
+    insight = MessageInsight.objects.get(message=second)
+    assert (lead.destination_resort, lead.adults) == ("Нячанг", 3)
+    assert "destination_resort" not in insight.suggestions and insight.suggestions["adults"] == 2
+    assert lead.nights_from == 10 and "nights_from" in insight.filled
