@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from messaging.assistant.offers import TripRequest, offers_for
 
@@ -21,7 +22,8 @@ def _cache(settings):
 def test_a_month_to_a_resort_gives_three_real_offers_of_distinct_hotels(fake_samo):
     trip = TripRequest(destination_country="Vietnam", destination_resort="Nha Trang", date_from=dt.date(2027, 3, 1),
                        date_to=dt.date(2027, 3, 31), nights_from=10, nights_to=10, adults=2)
-    pick = offers_for(trip, today=TODAY)
+    with translation.override("en"):
+        pick = offers_for(trip, today=TODAY)
     assert not pick.error and len(pick.offers) == 3
     assert len({line.hotel for line in pick.offers}) == 3
     assert [line.price for line in pick.offers] == sorted(line.price for line in pick.offers)
