@@ -59,3 +59,12 @@ def assist_sweep_task() -> int:
     for message_id in waiting:
         message_assist_task.delay(message_id)
     return len(waiting)
+
+
+@shared_task(name="messaging.draft_regenerate")
+def draft_regenerate_task(message_id: int) -> str:
+    """Another draft of one message, asked for by an agent."""
+    from messaging.assistant.services import draft_rewrite
+
+    draft = draft_rewrite(message_id=message_id)
+    return draft.kind if draft else "skipped"

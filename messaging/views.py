@@ -40,6 +40,8 @@ from messaging.services.outbound import may_reply, message_retry, reply_create
 
 INBOX = "messaging/inbox.html"
 PENDING = (Message.Status.QUEUED, Message.Status.SENDING)
+# How many times (a second apart) the reply box asks whether another draft is written.
+DRAFT_WAIT_POLLS = 60
 
 
 def _require_role(user) -> None:
@@ -248,11 +250,15 @@ def reply_box(request, pk: int):
     conversation = selectors.conversation_for_user(user=request.user, pk=pk)
     if not request.htmx:
         return redirect("messaging:conversation", pk)
-    return render(request, f"{INBOX}#reply_form", {"conversation": conversation, "may_reply": may_reply(
-        request.user, conversation), "clear_notice": True, **_reply_box(conversation)})
+    context = {"conversation": conversation, "may_reply": may_reply(request.user, conversation),
+               "clear_notice": True, **_reply_box(conversation)}
+    waited = request.GET.get("waiting", "")
+    if waited.isdigit() and context["draft"] is None and int(waited) < DRAFT_WAIT_POLLS:
+        context["writing"] = int(waited) + 1  # another draft is being written: ask again shortly
+    return render(request, f"{INBOX}#reply_form", context)
 
 
-def _draft_action(request, pk: int, change) -> HttpResponse:
+def _draft_action(request, pk: int, change, *, writing: bool = False) -> HttpResponse:
     """Discard a draft or write another; answer with the fresh reply box."""
     _require_role(request.user)
     draft = draft_visible(request.user, pk)
@@ -264,8 +270,10 @@ def _draft_action(request, pk: int, change) -> HttpResponse:
         return _refuse(request, exc, redirect_to=here)
     if not request.htmx:
         return redirect(here)
-    return render(request, f"{INBOX}#reply_form", {"conversation": conversation, "may_reply": True,
-                                                    "clear_notice": True, **_reply_box(conversation)})
+    context = {"conversation": conversation, "may_reply": True, "clear_notice": True, **_reply_box(conversation)}
+    if writing and context["draft"] is None:
+        context["writing"] = 1
+    return render(request, f"{INBOX}#reply_form", context)
 
 
 @login_required
@@ -277,7 +285,7 @@ def draft_discard_view(request, pk: int):
 @login_required
 @require_POST
 def draft_regenerate_view(request, pk: int):
-    return _draft_action(request, pk, lambda draft: draft_regenerate(draft=draft, user=request.user))
+    return _draft_action(request, pk, lambda draft: draft_regenerate(draft=draft, user=request.user), writing=True)
 
 
 @login_required

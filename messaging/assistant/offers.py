@@ -216,9 +216,10 @@ def _query(trip: TripRequest, *, today: dt.date, assumptions: list[str]) -> tupl
     return query, options
 
 
-def offers_for(trip: TripRequest, *, limit: int = 3, today: dt.date | None = None) -> OfferPick:
+def offers_for(trip: TripRequest, *, limit: int = 3, skip: int = 0, today: dt.date | None = None) -> OfferPick:
     """Up to ``limit`` offers of distinct hotels, cheapest first, within the budget
-    when one was said (else the cheapest, flagged ``over_budget``)."""
+    when one was said (else the cheapest, flagged ``over_budget``); ``skip`` the
+    first ones ("another draft": the next hotels, from the start again when none are left)."""
     today = today or timezone.localdate()
     if trip.missing():
         return OfferPick()
@@ -245,5 +246,8 @@ def offers_for(trip: TripRequest, *, limit: int = 3, today: dt.date | None = Non
     lines.sort(key=lambda line: line.price)
     fitting = [line for line in lines if _budget_fits(line, trip)]
     pick.over_budget = bool(lines) and not fitting
-    pick.offers = (fitting or lines)[:limit]
+    chosen = fitting or lines
+    if skip >= len(chosen):
+        skip = 0
+    pick.offers = chosen[skip:skip + limit]
     return pick

@@ -228,8 +228,10 @@ def _draft(insight: MessageInsight, extraction: Extraction, *, regenerate: bool 
     trip = (TripRequest.from_lead(lead) if lead else TripRequest()).merged(TripRequest.from_extraction(extraction))
     pick = None
     if extraction.intent in (Intent.TOUR_REQUEST, Intent.BOOKING) and not trip.missing() and not insight.escalated:
+        # Another draft of the same message shows the next hotels.
+        shown = sum(len(offers) for offers in Draft.objects.filter(message=message).values_list("offers", flat=True))
         with translation.override("en" if extraction.language == "en" else "ru"):
-            pick = offers_for(trip)
+            pick = offers_for(trip, skip=shown if regenerate else 0)
     if lead is not None:
         _score(insight, extraction, pick)
     written = draft_write(conversation=conversation, lead=lead, extraction=extraction, trip=trip, pick=pick,
@@ -355,12 +357,27 @@ def draft_discard(*, draft: Draft, user) -> Draft:
     return draft
 
 
-def draft_regenerate(*, draft: Draft, user) -> Draft | None:
-    """Another draft for the same message (the pending one is replaced)."""
+@transaction.atomic
+def draft_regenerate(*, draft: Draft, user) -> None:
+    """Ask for another draft of the same message: the pending one is replaced, and
+    the worker writes the new one (a model may take seconds)."""
+    from messaging.tasks import draft_regenerate_task
+
+    draft = Draft.objects.select_for_update(of=("self",)).select_related("conversation").get(pk=draft.pk)
     _check(draft, user)
-    insight = MessageInsight.objects.select_related("message").filter(message_id=draft.message_id).first()
-    if insight is None:
+    if not MessageInsight.objects.filter(message_id=draft.message_id).exists():
         raise ValidationError(_("This draft cannot be written again."), code="no_insight")
+    draft.status, draft.decided_by, draft.decided_at = Draft.Status.SUPERSEDED, user, timezone.now()
+    draft.save(update_fields=["status", "decided_by", "decided_at"])
+    message_id = draft.message_id
+    transaction.on_commit(lambda: draft_regenerate_task.delay(message_id))
+
+
+def draft_rewrite(*, message_id: int) -> Draft | None:
+    """Write another draft of the message (the task behind "Another draft")."""
+    insight = MessageInsight.objects.select_related("message").filter(message_id=message_id).first()
+    if insight is None:
+        return None
     return _draft(insight, Extraction.from_dict(insight.fields), regenerate=True)
 
 

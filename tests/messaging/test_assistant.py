@@ -225,13 +225,15 @@ def test_an_edited_draft_is_counted_as_edited(client, agent, drafted, fake_teleg
     assert drafted.status == "edited" and 0 < drafted.similarity < 1
 
 
-def test_discard_and_another_draft(client, agent, drafted, fake_samo):
+def test_discard_and_another_draft(client, agent, drafted, fake_samo, django_capture_on_commit_callbacks):
     client.force_login(agent)
-    response = client.post(f"/inbox/drafts/{drafted.pk}/regenerate/", **HTMX)
-    assert response.status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/inbox/drafts/{drafted.pk}/regenerate/", **HTMX)
+        assert response.status_code == 200 and "writing another draft" in response.content.decode()
     drafted.refresh_from_db()
     fresh = Draft.objects.get(conversation=drafted.conversation, status="pending")
     assert drafted.status == "superseded" and fresh.pk != drafted.pk
+    response = client.get(f"/inbox/{drafted.conversation_id}/reply-box/?waiting=1", **HTMX)
     assert f'value="{fresh.pk}"' in response.content.decode()
     client.post(f"/inbox/drafts/{fresh.pk}/discard/", **HTMX)
     fresh.refresh_from_db()
@@ -330,3 +332,15 @@ def test_the_booking_forms_values_stay_and_the_same_place_in_english_is_no_sugge
     assert (lead.destination_resort, lead.adults) == ("Нячанг", 3)
     assert "destination_resort" not in insight.suggestions and insight.suggestions["adults"] == 2
     assert lead.nights_from == 10 and "nights_from" in insight.filled
+
+
+def test_another_draft_shows_the_next_hotels(tourist, agent, client, django_capture_on_commit_callbacks):
+    message = tourist(REQUEST)
+    first = Draft.objects.get(conversation=message.conversation)
+    Conversation.objects.filter(pk=message.conversation_id).update(assignee=agent)
+    client.force_login(agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/inbox/drafts/{first.pk}/regenerate/", **HTMX)
+    second = Draft.objects.get(conversation=message.conversation, status="pending")
+    assert second.offers and not {o["hotel"] for o in second.offers} & {o["hotel"] for o in first.offers}
+    assert min(float(o["price"]) for o in second.offers) >= max(float(o["price"]) for o in first.offers)
