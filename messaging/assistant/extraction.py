@@ -54,14 +54,12 @@ FIELDS = (
 
 
 @dataclass
-class Extraction:
-    """Null (None) for what the message does not say. Names are canonical:
-    countries and resorts in English as SAMO's catalogue names them ("Vietnam",
-    "Nha Trang", "Phu Quoc", "Da Nang", "Phan Thiet"), departure cities
-    "Almaty" / "Astana"; currencies ISO codes ("KZT", "USD", "EUR", "RUB")."""
+class TravelFields:
+    """A trip as a tourist describes it; None for what is not said. Names are
+    canonical: countries and resorts in English as SAMO's catalogue names them
+    ("Vietnam", "Nha Trang", "Phu Quoc", "Da Nang", "Phan Thiet"), departure
+    cities "Almaty" / "Astana"; currencies ISO codes ("KZT", "USD", "EUR", "RUB")."""
 
-    intent: str = Intent.OTHER
-    language: str = "ru"
     destination_country: str | None = None
     destination_resort: str | None = None
     departure_city: str | None = None
@@ -74,6 +72,14 @@ class Extraction:
     children_ages: list[int] | None = None
     budget_amount: Decimal | None = None
     budget_currency: str | None = None
+
+
+@dataclass
+class Extraction(TravelFields):
+    """What one message says: its travel fields, and what only a message has."""
+
+    intent: str = Intent.OTHER
+    language: str = "ru"
     phone: str | None = None  # E.164 when found
     email: str | None = None
     urgent: bool = False  # "срочно", "горит", a trip within days, a stuck payment

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from integrations.samo import records
 from integrations.samo.actions import PriceQuery
 from integrations.samo.errors import SamoError
+from messaging.assistant.extraction import TravelFields
 from tours.services.reference import countries, departure_cities, direction_options
 from tours.services.search import DEFAULT_NIGHTS, Offer, SearchResult, tour_search
 
@@ -56,25 +57,12 @@ def _find(items: list[records.RefItem], canonical: str | None) -> records.RefIte
 
 
 @dataclass
-class TripRequest:
+class TripRequest(TravelFields):
     """What a tour search needs; None for what nobody said yet."""
-
-    destination_country: str | None = None
-    destination_resort: str | None = None
-    departure_city: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    nights_from: int | None = None
-    nights_to: int | None = None
-    adults: int | None = None
-    children: int | None = None
-    children_ages: list[int] | None = None
-    budget_amount: Decimal | None = None
-    budget_currency: str | None = None
 
     @classmethod
     def from_extraction(cls, extraction) -> TripRequest:
-        return cls(**{f.name: getattr(extraction, f.name, None) for f in fields(cls)})
+        return cls(**{f.name: getattr(extraction, f.name) for f in fields(TravelFields)})
 
     @classmethod
     def from_lead(cls, lead) -> TripRequest:
