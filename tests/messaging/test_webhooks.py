@@ -301,3 +301,20 @@ def test_a_message_with_a_nul_character_is_stored_without_it(webhooks):
     update["message"]["text"] = "Привет\x00!"
     assert webhooks.telegram(update).status_code == 200
     assert Message.objects.get().text == "Привет!"
+
+
+def test_the_receiving_statement_is_planned_once_per_connection_not_per_delivery(webhooks):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the receiving statement is PostgreSQL's")
+    for number in range(8):
+        update = payload("telegram_text.json")
+        update["update_id"] += number
+        update["message"]["message_id"] += number
+        assert webhooks.telegram(update).status_code == 200
+    assert Message.objects.count() == 8
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans + custom_plans FROM pg_prepared_statements"
+                       " WHERE statement LIKE %s", ["%INSERT INTO messaging_message%"])
+        assert [row[0] for row in cursor.fetchall()] == [8]
