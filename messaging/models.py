@@ -216,7 +216,7 @@ class MessageInsight(models.Model):
                                    verbose_name=_("suggested stage"))
     fallback = models.CharField(_("fallback reason"), max_length=200, blank=True)
     duration_ms = models.PositiveIntegerField(_("took, ms"), default=0)
-    done = models.BooleanField(_("finished"), default=False, help_text=_("The draft step has run too."))
+    done = models.BooleanField(_("all steps done"), default=False, help_text=_("The draft step has run too."))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

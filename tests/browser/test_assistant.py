@@ -10,9 +10,11 @@ from playwright.sync_api import expect
 from integrations.samo.fake import DEFAULT_TOKEN as SAMO_TOKEN
 from integrations.samo.fake import FakeSamoServer
 from messaging.models import Draft
+from tests.browser import test_inbox
 from tests.browser.test_board import SCREENSHOTS, log_in
-from tests.browser.test_inbox import CHAT, inbox, telegram  # noqa: F401  (fixtures)
+from tests.browser.test_inbox import CHAT
 
+inbox, telegram = test_inbox.inbox, test_inbox.telegram  # the inbox test's fixtures: an agent's chats, local Telegram
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
