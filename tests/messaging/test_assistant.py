@@ -228,7 +228,7 @@ def test_an_edited_draft_is_counted_as_edited(client, agent, drafted, fake_teleg
 def test_discard_and_another_draft(client, agent, drafted, fake_samo, django_capture_on_commit_callbacks):
     client.force_login(agent)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/inbox/drafts/{drafted.pk}/regenerate/", **HTMX)
+        response = client.post(f"/inbox/drafts/{drafted.pk}/regenerate/", HTTP_ACCEPT_LANGUAGE="en", **HTMX)
         assert response.status_code == 200 and "writing another draft" in response.content.decode()
     drafted.refresh_from_db()
     fresh = Draft.objects.get(conversation=drafted.conversation, status="pending")
