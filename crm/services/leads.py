@@ -168,7 +168,7 @@ def _locked_for_change(lead: Lead, *, user, expected_version: int | None) -> Lea
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if Lead.stage.is_cached(read) and read.stage_id == lead.stage_id:
         lead.stage = read.stage  # the caller's copy of the same stage row: no need to read it again
-    if not access.can_change(user, lead):
+    if user is not None and not access.can_change(user, lead):
         raise PermissionDenied(_("You may not change this lead."))
     if expected_version is not None and lead.version != expected_version:
         raise ValidationError(
@@ -245,7 +245,8 @@ TRAVEL_FIELDS = (
 def lead_update(*, lead: Lead, user, changes: dict, expected_version: int | None = None) -> Lead:
     """Change the travel request of a lead (``TRAVEL_FIELDS`` only). Refused when
     someone changed the lead since ``expected_version``; what changed goes to the
-    client's timeline."""
+    client's timeline. ``user`` None: the system itself (the Telegram bot booking
+    for a tourist), with no person's rights to check."""
     unknown = set(changes) - set(TRAVEL_FIELDS)
     if unknown:
         raise ValueError(f"Not travel fields: {sorted(unknown)}")

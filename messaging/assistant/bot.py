@@ -574,9 +574,10 @@ def _book(turn: Turn, number: str) -> None:
         logger.error("Telegram bot: nobody to book offer %s for conversation %s", offer.key, turn.conversation.pk)
         turn.session.step, turn.session.lead = Step.AGENT, lead
         return turn.say(texts["agent_line"])
-    lead = lead_update(lead=lead, user=person, changes=_booked_fields(turn.trip, offer, result, shown))
+    # The bot books for the tourist itself (no person's name on the change); the agent is told.
+    lead = lead_update(lead=lead, user=None, changes=_booked_fields(turn.trip, offer, result, shown))
     snapshot, _created = offer_attach(
-        user=person, offer=offer, result=result, lead=lead,
+        user=None, offer=offer, result=result, lead=lead,
         request_token=uuid.uuid5(BOOKING_TOKENS, f"{turn.conversation.pk}:{lead.pk}:{offer.key}"),
         trip={"departure_city": shown.get("departure_city", ""), "country": shown.get("country", "")},
     )

@@ -155,6 +155,9 @@ def test_from_start_to_a_booked_lead(tourist, fake_telegram, fake_samo, agent):
     snapshot = OfferSnapshot.objects.get()
     assert (snapshot.lead, snapshot.offer_key, snapshot.hotel) == (lead, chosen["id"], chosen["hotel"])
     assert snapshot.price == Decimal(str(chosen["price"])) and snapshot.currency == "USD"
+    # The bot booked for the tourist: no person's name on the offer or the change.
+    assert snapshot.created_by is None
+    assert not lead.activities.filter(kind__in=("offer", "system"), author__isnull=False).exists()
     notification = Notification.objects.get(kind=Notification.Kind.BOT_BOOKING)
     assert (notification.user, notification.lead) == (agent, lead) and chosen["hotel"] in notification.text
     booked = tourist.last()

@@ -81,7 +81,7 @@ def _attach(*, user, offer: Offer, result: SearchResult, lead: Lead | None, clie
             lead = _new_lead(client=client, user=user, offer=offer, result=result, trip=trip)
         else:
             lead = Lead.objects.select_for_update().select_related("client").get(pk=lead.pk)
-            if not access.can_change(user, lead):
+            if user is not None and not access.can_change(user, lead):
                 raise PermissionDenied(_("You may not change this lead."))
             if existing := OfferSnapshot.objects.filter(lead=lead, offer_key=offer.key).first():
                 return existing, False
@@ -108,13 +108,16 @@ def _attach(*, user, offer: Offer, result: SearchResult, lead: Lead | None, clie
 def offer_attach(*, user, offer: Offer, result: SearchResult, lead: Lead | None = None, client: Client | None = None,
                  request_token: uuid.UUID | None = None, trip: dict | None = None) -> tuple[OfferSnapshot, bool]:
     """Attach a SAMO offer to a lead the user may change, or to a new lead of a
-    client the user sees (the new lead is theirs). The snapshot keeps every field of
+    client the user sees (the new lead is theirs); ``user`` None: the system (the
+    Telegram bot) attaching to an existing lead. The snapshot keeps every field of
     the offer and when SAMO priced it; the lead's timeline gets an "offer" entry.
 
     Idempotent: the same form submitted twice (``request_token``), or the same
     offer attached to the same lead again, returns the first snapshot
     (``created`` False)."""
-    if not can_attach(user):
+    if user is None and lead is None:
+        raise ValueError("The system attaches offers to an existing lead only.")
+    if user is not None and not can_attach(user):
         raise PermissionDenied(_("You may not attach offers to leads."))
     if offer.row.price is None or offer.row.check_in is None or offer.row.nights is None:
         raise ValidationError(_("SAMO gave this offer without a price or dates; it cannot be attached."))
