@@ -23,7 +23,7 @@ from integrations.openai.errors import OpenAIBadResponse, OpenAIError
 from integrations.openai.grounding import invented_numbers
 from messaging.assistant import replies
 from messaging.assistant.extraction import Extraction, Intent
-from messaging.assistant.offers import OfferPick, TripRequest
+from messaging.assistant.offers import RUSSIAN_NAMES, OfferPick, TripRequest
 from messaging.models import Draft, Message
 
 logger = logging.getLogger(__name__)
@@ -130,6 +130,8 @@ def draft_write(*, conversation, lead, extraction: Extraction, trip: TripRequest
     kind, missing = plan(extraction=extraction, trip=trip, escalated=escalated)
     name = conversation.client.full_name if conversation.client else conversation.title
     where = trip.destination_resort or trip.destination_country or ""
+    if extraction.language != "en":
+        where = RUSSIAN_NAMES.get(where, where)
     with translation.override("en" if extraction.language == "en" else "ru"):
         template = _template(kind=kind, extraction=extraction, pick=pick, missing=missing, name=name,
                              where=(pick.offers[0].resort if pick and pick.found and trip.destination_resort

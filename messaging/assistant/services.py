@@ -61,6 +61,7 @@ LEAD_FIELDS = {
 # While the bot leads the conversation it answers itself: no draft is owed.
 BOT_STEPS_ACTIVE = ("language", "destination", "dates", "nights", "travellers", "offers")
 PLACE_FIELDS = {"destination_country", "destination_resort", "departure_city"}
+ENGLISH_NAMES = {russian.casefold(): english for english, russian in RUSSIAN_NAMES.items()}
 MESSAGE_SOURCES = {Channel.TELEGRAM, Channel.WHATSAPP, Channel.WAZZUP, Channel.EMAIL}
 # Fields with a default rather than a blank: on a lead no agent created they count as unsaid.
 DEFAULTED = {"adults", "children", "budget_currency"}
@@ -90,8 +91,9 @@ def _said(extraction: Extraction) -> dict:
             continue
         if target == "budget_currency" and (value not in Currency.values or extraction.budget_amount is None):
             continue
-        if target in ("destination_country", "destination_resort", "departure_city"):
-            value = str(value)[:100]
+        if target in PLACE_FIELDS:
+            # The lead speaks the agency's language, as SAMO's catalogue and the bot do ("Нячанг").
+            value = RUSSIAN_NAMES.get(value, str(value))[:100]
         said[target] = value
     return said
 
@@ -105,12 +107,16 @@ def _assistant_fields(lead: Lead) -> set[str]:
     return mine
 
 
+def _place_key(name: str) -> str:
+    return ENGLISH_NAMES.get(name.casefold(), name).casefold()
+
+
 def _same(name: str, current, value) -> bool:
     """Equal, or the same place named in Russian and in English ("Нячанг", "Nha Trang")."""
     if current == value:
         return True
     if name in PLACE_FIELDS and isinstance(current, str) and isinstance(value, str):
-        return current.casefold() in {value.casefold(), RUSSIAN_NAMES.get(value, "").casefold()}
+        return _place_key(current) == _place_key(value)
     return False
 
 

@@ -53,7 +53,7 @@ def test_a_tour_request_fills_the_lead_scores_it_and_drafts_real_offers(tourist)
     assert (insight.intent, insight.engine, insight.done) == ("tour_request", "rules", True)
     lead = Lead.objects.get(pk=insight.lead_id)
     assert (lead.destination_country, lead.destination_resort, lead.nights_from, lead.nights_to, lead.adults) == (
-        "Vietnam", "Nha Trang", 10, 10, 2)
+        "Вьетнам", "Нячанг", 10, 10, 2)
     assert lead.date_from == MARCH and lead.date_to == MARCH.replace(day=31)
     assert lead.ai_score == insight.score and 40 <= lead.ai_score <= 100 and lead.ai_reasons
     assert lead.ai_category in ("hot", "warm")
@@ -102,7 +102,7 @@ def test_an_agents_value_is_never_overwritten_but_suggested(tourist, agent, clie
     lead.refresh_from_db()
     insight = MessageInsight.objects.get(message=second)
     assert lead.destination_resort == "Da Nang"
-    assert insight.suggestions["destination_resort"] == "Nha Trang"
+    assert insight.suggestions["destination_resort"] == "Нячанг"
     assert lead.nights_from == 10 and "nights_from" in insight.filled
 
 
@@ -285,7 +285,7 @@ def test_the_lead_card_shows_the_suggestion_and_the_stage_to_move_to(tourist, ag
     tourist(REQUEST)
     client.force_login(agent)
     page = client.get(f"/leads/{lead.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert 'id="lead-assistant"' in page and "Nha Trang" in page
+    assert 'id="lead-assistant"' in page and "Нячанг" in page
     assert "Ready for “Tour selection”." in page
 
 
@@ -344,3 +344,12 @@ def test_another_draft_shows_the_next_hotels(tourist, agent, client, django_capt
     second = Draft.objects.get(conversation=message.conversation, status="pending")
     assert second.offers and not {o["hotel"] for o in second.offers} & {o["hotel"] for o in first.offers}
     assert min(float(o["price"]) for o in second.offers) >= max(float(o["price"]) for o in first.offers)
+
+
+def test_a_place_written_in_latin_on_the_lead_is_the_same_place(tourist):
+    first = tourist("Здравствуйте")
+    lead = first.conversation.lead
+    Lead.objects.filter(pk=lead.pk).update(source="web", destination_resort="Nha Trang", destination_country="VIETNAM")
+    second = tourist(REQUEST)
+    insight = MessageInsight.objects.get(message=second)
+    assert "destination_resort" not in insight.suggestions and "destination_country" not in insight.suggestions

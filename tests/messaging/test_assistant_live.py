@@ -46,7 +46,7 @@ def test_a_telegram_request_becomes_a_scored_lead_with_a_draft_of_real_offers(su
     assert (insight.intent, insight.engine, insight.done) == ("tour_request", "rules", True)
     lead = Lead.objects.get(pk=insight.lead_id)
     assert (lead.destination_resort, lead.destination_country, lead.nights_from, lead.adults, lead.source) == (
-        "Nha Trang", "Vietnam", 10, 2, "telegram")
+        "Нячанг", "Вьетнам", 10, 2, "telegram")
     assert lead.date_from == MARCH
     assert lead.ai_score is not None and lead.ai_score >= 40 and lead.ai_reasons
     draft = Draft.objects.get()
