@@ -325,6 +325,9 @@ class BotSession(models.Model):
     def __str__(self):
         return f"{self.conversation_id}: {self.step}"
 
+    # Steps in which the bot leads the conversation (after them a person does).
+    ACTIVE_STEPS = tuple(sorted(set(Step.values) - {Step.AGENT, Step.BOOKED}))
+
     @property
     def active(self) -> bool:
-        return self.step not in (self.Step.AGENT, self.Step.BOOKED)
+        return self.step in self.ACTIVE_STEPS

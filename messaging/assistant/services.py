@@ -45,7 +45,7 @@ from crm.roles import Role
 from messaging.assistant.extraction import Extraction, Intent, extract
 from messaging.assistant.offers import RUSSIAN_NAMES, OfferPick, TripRequest, offers_for
 from messaging.assistant.scoring import lead_score
-from messaging.models import AssistantSettings, Conversation, Draft, Message, MessageInsight
+from messaging.models import AssistantSettings, BotSession, Conversation, Draft, Message, MessageInsight
 from messaging.services.outbound import may_reply, reply_create, system_reply_create
 
 logger = logging.getLogger(__name__)
@@ -58,8 +58,6 @@ LEAD_FIELDS = {
     "nights_from": "nights_from", "nights_to": "nights_to", "adults": "adults", "children": "children",
     "children_ages": "children_ages", "budget_amount": "budget", "budget_currency": "budget_currency",
 }
-# While the bot leads the conversation it answers itself: no draft is owed.
-BOT_STEPS_ACTIVE = ("language", "destination", "dates", "nights", "travellers", "offers")
 PLACE_FIELDS = {"destination_country", "destination_resort", "departure_city"}
 ENGLISH_NAMES = {russian.casefold(): english for english, russian in RUSSIAN_NAMES.items()}
 MESSAGE_SOURCES = {Channel.TELEGRAM, Channel.WHATSAPP, Channel.WAZZUP, Channel.EMAIL}
@@ -224,7 +222,8 @@ def _latest_inbound(conversation_id: int) -> int | None:
             .order_by("-created_at", "-pk").values_list("pk", flat=True).first())
 
 
-def _draft(insight: MessageInsight, extraction: Extraction, *, regenerate: bool = False) -> Draft | None:
+def _draft(insight: MessageInsight, extraction: Extraction, *, regenerate: bool = False,
+           options: AssistantSettings | None = None) -> Draft | None:
     """Step 4 (see the module)."""
     from messaging.assistant.drafts import draft_write
 
@@ -235,14 +234,15 @@ def _draft(insight: MessageInsight, extraction: Extraction, *, regenerate: bool 
     pick = None
     if extraction.intent in (Intent.TOUR_REQUEST, Intent.BOOKING) and not trip.missing() and not insight.escalated:
         # Another draft of the same message shows the next hotels.
-        shown = sum(len(offers) for offers in Draft.objects.filter(message=message).values_list("offers", flat=True))
+        shown = sum(len(offers) for offers in Draft.objects.filter(message=message).values_list(
+            "offers", flat=True)) if regenerate else 0
         with translation.override("en" if extraction.language == "en" else "ru"):
-            pick = offers_for(trip, skip=shown if regenerate else 0)
+            pick = offers_for(trip, skip=shown)
     if lead is not None:
         _score(insight, extraction, pick)
     written = draft_write(conversation=conversation, lead=lead, extraction=extraction, trip=trip, pick=pick,
                           orders=_orders(conversation.client_id), escalated=insight.escalated)
-    options = AssistantSettings.current()
+    options = options or AssistantSettings.current()
     auto = (not regenerate and not insight.escalated and extraction.intent in options.auto_send_intents
             and extraction.intent not in Intent.NEVER_AUTO and extraction.confidence >= options.auto_send_confidence
             and (written.kind != Draft.Kind.OFFERS or bool(written.offers)))
@@ -302,8 +302,9 @@ def message_assist(*, message_id: int) -> MessageInsight | None:
             return None
     else:
         extraction = Extraction.from_dict(insight.fields)
-    if AssistantSettings.current().drafts_enabled:
-        _draft(insight, extraction)
+    options = AssistantSettings.current()
+    if options.drafts_enabled:
+        _draft(insight, extraction, options=options)
     else:
         MessageInsight.objects.filter(pk=insight.pk).update(done=True)
     return insight
@@ -317,7 +318,7 @@ def assist_waiting(*, older_than_seconds: int = 120, within_hours: int = 24, lim
                                created_at__range=(now - dt.timedelta(hours=within_hours),
                                                   now - dt.timedelta(seconds=older_than_seconds)))
         .exclude(text="").exclude(insight__done=True)
-        .filter(Q(insight__isnull=False) | ~Q(conversation__bot_session__step__in=BOT_STEPS_ACTIVE))
+        .filter(Q(insight__isnull=False) | ~Q(conversation__bot_session__step__in=BotSession.ACTIVE_STEPS))
         .order_by("pk").values_list("pk", flat=True)[:limit]
     )
 

@@ -93,12 +93,7 @@ def reply_create(*, conversation: Conversation, user, text: str, crm_id: uuid.UU
     # (``draft_send`` then marks its own draft sent or edited).
     Draft.objects.filter(conversation=conversation, status=Draft.Status.PENDING).update(
         status=Draft.Status.SUPERSEDED, decided_at=timezone.now())
-    if conversation.client_id:
-        activity_record(client=conversation.client, lead=conversation.lead, kind=ActivityKind.MESSAGE, author=user,
-                        text=timeline_text(message),
-                        data={"message": message.pk, "conversation": conversation.pk, "direction": "out",
-                              "platform": message.platform})
-    _queue(message.pk)
+    _record_and_queue(conversation, message)
     return message, True
 
 
@@ -118,13 +113,18 @@ def system_reply_create(*, conversation: Conversation, text: str, sender_name: s
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at,
                                                          preview=preview_of(text, []))
+    _record_and_queue(conversation, message)
+    return message
+
+
+def _record_and_queue(conversation: Conversation, message: Message) -> None:
+    """A stored reply goes on the lead's timeline and to the sending task (after commit)."""
     if conversation.client_id:
         activity_record(client=conversation.client, lead=conversation.lead, kind=ActivityKind.MESSAGE,
-                        text=timeline_text(message),
+                        author=message.author, text=timeline_text(message),
                         data={"message": message.pk, "conversation": conversation.pk, "direction": "out",
                               "platform": message.platform})
     _queue(message.pk)
-    return message
 
 
 def _queue(message_id: int) -> None:

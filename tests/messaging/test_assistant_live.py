@@ -2,7 +2,6 @@
 to gunicorn is stored, processed by the worker, understood, put on a lead with a
 score, and answered by a draft listing offers the local SAMO server returned."""
 
-import datetime as dt
 import time
 
 import pytest
@@ -14,15 +13,9 @@ from integrations.samo.fake import DEFAULT_TOKEN as SAMO_TOKEN
 from messaging.models import Draft, MessageInsight
 from tests.liveserver import celery_worker
 from tests.messaging.conftest import TELEGRAM_SECRET
+from tests.messaging.test_assistant import MARCH
 from tests.messaging.test_live import WORKER_REDIS_URL, server_env
 
-
-def _next_march() -> dt.date:
-    today = dt.date.today()
-    return dt.date(today.year + (today.month > 3), 3, 1)
-
-
-MARCH = _next_march()  # "в марте": its next occurrence
 pytestmark = [pytest.mark.slow, pytest.mark.worker]
 
 
