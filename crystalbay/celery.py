@@ -26,3 +26,8 @@ app.conf.beat_schedule.update({
 # messaging: process inbound messages whose hand-over to the worker was lost (idempotent).
 app.conf.beat_schedule["messaging-inbound-drain"] = {"task": "messaging.inbound_drain", "schedule": 300.0}
 app.conf.beat_schedule["messaging-assist-sweep"] = {"task": "messaging.assist_sweep", "schedule": 300.0}
+
+# integrations: the nightly backup of the database and the uploaded files, keeping the newest BACKUP_KEEP.
+app.conf.beat_schedule["integrations-backup-nightly"] = {
+    "task": "integrations.backup_nightly", "schedule": crontab(minute=30, hour=2),
+}

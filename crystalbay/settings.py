@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_filters",
     "knox",
     "import_export",
+    "dbbackup",
     "integrations",
     "crm",
     "tours",
@@ -351,3 +352,49 @@ OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
 ANALYTICS_SUMMARY_RETRIES = env.int("ANALYTICS_SUMMARY_RETRIES", default=3)
 # How long the dashboard's figures of one scope, period and filters are kept, in seconds (0: never).
 ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=60)
+
+# --- Backups (django-dbbackup; the nightly job is in crystalbay/celery.py) ------
+# Uploaded files live under MEDIA_ROOT. `dbbackup` / `mediabackup` write to
+# BACKUP_DIR, or to an S3-compatible bucket (django-storages) when BACKUP_S3_BUCKET
+# is set; GPG-encrypted for BACKUP_GPG_RECIPIENT when it is set. The newest
+# BACKUP_KEEP of each kind are kept by `--clean` and the nightly job.
+
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL = "media/"
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups")))
+BACKUP_S3_BUCKET = env.str("BACKUP_S3_BUCKET", default="")
+if BACKUP_S3_BUCKET:
+    STORAGES["dbbackup"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": BACKUP_S3_BUCKET,
+            "location": env.str("BACKUP_S3_PREFIX", default="backups"),
+            # Empty means boto3's own defaults: AWS, and its credential chain (an IAM role).
+            "endpoint_url": env.str("BACKUP_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("BACKUP_S3_REGION", default="") or None,
+            "access_key": env.str("BACKUP_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("BACKUP_S3_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+else:
+    # Readable by the app's own user only: a backup holds every client's data.
+    STORAGES["dbbackup"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(BACKUP_DIR), "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
+BACKUP_GPG_RECIPIENT = env.str("BACKUP_GPG_RECIPIENT", default="")
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+# Retries of a failed nightly backup, half an hour apart, before it is left to the next night.
+BACKUP_RETRIES = env.int("BACKUP_RETRIES", default=2)
+DBBACKUP_GPG_RECIPIENT = BACKUP_GPG_RECIPIENT or None
+# The recipient is named by the operator, so its imported public key is trusted as is.
+DBBACKUP_GPG_ALWAYS_TRUST = True
+DBBACKUP_CLEANUP_KEEP = DBBACKUP_CLEANUP_KEEP_MEDIA = BACKUP_KEEP
+DBBACKUP_FILENAME_TEMPLATE = "crystalbay-{databasename}-{datetime}.{extension}"
+DBBACKUP_MEDIA_FILENAME_TEMPLATE = "crystalbay-media-{datetime}.{extension}"
+DBBACKUP_SEND_EMAIL = False  # failures are logged (integrations/backups.py)
+# pg_restore: the restoring database user owns what it restores (a new machine's role
+# names need not match the old one's).
+DBBACKUP_CONNECTORS = {"default": {"PG_OPTIONS": "--no-owner --no-privileges"}}

@@ -28,3 +28,23 @@ class ApiLog(models.Model):
 
     def __str__(self):
         return f"{self.service} {self.action} {self.status_code or '—'}"
+
+
+class BackupRun(models.Model):
+    """One run of the nightly backup (``integrations/backups.py``): the files it
+    wrote, or why it failed. The newest successful run is the last backup."""
+
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    ok = models.BooleanField(_("succeeded"), default=False)
+    files = models.JSONField(_("files"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("backup")
+        verbose_name_plural = _("backups")
+        indexes = [models.Index(fields=["ok", "-started_at"], name="backuprun_ok_idx")]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'failed'}"
