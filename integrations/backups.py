@@ -26,7 +26,8 @@ def backup_destination() -> str:
 def backup_create() -> BackupRun:
     """Back up the database, then MEDIA_ROOT, encrypted for ``BACKUP_GPG_RECIPIENT``
     when it is set, and delete all but the newest ``BACKUP_KEEP`` backups of each.
-    The run is recorded either way; a failure is logged with its step and re-raised."""
+    The run is recorded either way; a failure is logged with its step and re-raised.
+    Not for inside a transaction: the commands close the database connection."""
     run = BackupRun(started_at=timezone.now())
     encrypt = bool(settings.BACKUP_GPG_RECIPIENT)
 
