@@ -89,6 +89,7 @@ def test_restore_drill_brings_back_the_same_rows(backup_env, demo_rows, how):
     manage("dbbackup", env=backup_env)
     [backup] = backups_in(Path(backup_env["BACKUP_DIR"]))
     assert backup.startswith("crystalbay-default-") and backup.endswith(".psql.bin")
+    assert (Path(backup_env["BACKUP_DIR"]) / backup).stat().st_mode & 0o777 == 0o600
 
     wipe(how)
     manage("dbrestore", "--noinput", env=backup_env)
