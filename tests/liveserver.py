@@ -23,6 +23,8 @@ SERVER_ENV = {
     "SECRET_KEY": "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
     "ALLOWED_HOSTS": "127.0.0.1",
     "SECURE_SSL_REDIRECT": "0",
+    # Static files through the finders, for tests about something else; a test
+    # about the release serves collected, hashed files (``static_root``).
     "STATIC_MANIFEST": "0",
 }
 
@@ -73,13 +75,37 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
             process.wait()
 
 
+def collectstatic(static_root: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``manage.py collectstatic`` as a release runs it: DEBUG off, the manifest
+    storage (hashed, compressed names), into ``static_root``."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input"],
+        cwd=BASE_DIR,
+        env=process_env({**env, "STATIC_MANIFEST": "1", "STATIC_ROOT": str(static_root)}),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 @contextmanager
-def gunicorn_server(env: dict[str, str], *, ready_path: str = "/health", startup_timeout: float = 30) -> Iterator[str]:
+def gunicorn_server(
+    env: dict[str, str],
+    *,
+    ready_path: str = "/health",
+    startup_timeout: float = 30,
+    static_root: Path | None = None,
+) -> Iterator[str]:
     """Serve ``crystalbay.wsgi`` on a free localhost port; yield its base URL once
     ``ready_path`` answers (with any status), stop it afterwards.
 
+    With ``static_root`` (the output of ``collectstatic``) it serves static files
+    as production does: the manifest storage, hashed names, from that directory.
+
     The listening socket is bound here and handed to gunicorn, so no other server
     can take the port between choosing it and serving on it."""
+    if static_root is not None:
+        env = {**env, "STATIC_MANIFEST": "1", "STATIC_ROOT": str(static_root)}
     listener = socket.create_server(("127.0.0.1", 0))
     listener.set_inheritable(True)
     base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
