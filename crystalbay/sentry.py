@@ -12,9 +12,7 @@ def _scrub_query_secrets(event: dict[str, Any], hint: dict[str, Any]) -> dict[st
     request = event.get("request") or {}
     for key in ("url", "query_string"):
         if isinstance(request.get(key), str):
-            # A bare query string has no leading "?" for the pattern to anchor on.
-            prefix = "?" if key == "query_string" else ""
-            request[key] = redact_query_secrets(prefix + request[key]).removeprefix(prefix)
+            request[key] = redact_query_secrets(request[key])
     for crumb in (event.get("breadcrumbs") or {}).get("values", []):
         if isinstance(crumb.get("message"), str):
             crumb["message"] = redact_query_secrets(crumb["message"])

@@ -36,9 +36,10 @@ def mask_url(url: str, secrets: tuple[str, ...] = ()) -> str:
 
 # A query parameter whose name holds one of these words carries a secret: the
 # webhooks' ?token=, hub.verify_token, an api_key, a signature. Matched wherever
-# a URL is written out in text (a request line, a log message, a traceback).
+# a URL or a bare query string is written out in text (a request line, a log
+# message, a traceback).
 _SECRET_QUERY_PARAMETER = re.compile(
-    r"(?<=[?&;])(?P<name>[^=&;?#\s\"'\\]*(?:token|secret|key|signature|password)[^=&;?#\s\"'\\]*)"
+    r"(?:^|(?<=[?&;]))(?P<name>[^=&;?#\s\"'\\]*(?:token|secret|key|signature|password)[^=&;?#\s\"'\\]*)"
     r"=(?P<value>[^&;#\s\"'\\]+)",
     re.IGNORECASE,
 )
