@@ -6,16 +6,29 @@ from typing import Any
 from integrations.masking import redact_query_secrets
 
 
-def _scrub_query_secrets(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-    """The SDK scrubs cookies, headers and known field names, but sends the request's
-    URL and query string as they came (a webhook's ``?token=``)."""
-    request = event.get("request") or {}
-    for key in ("url", "query_string"):
-        if isinstance(request.get(key), str):
-            request[key] = redact_query_secrets(request[key])
-    for crumb in (event.get("breadcrumbs") or {}).get("values", []):
-        if isinstance(crumb.get("message"), str):
-            crumb["message"] = redact_query_secrets(crumb["message"])
+def _redact(data: dict[str, Any], *keys: str) -> None:
+    for key in keys:
+        if isinstance(data.get(key), str):
+            data[key] = redact_query_secrets(data[key])
+
+
+def _before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+    """Tag the event with the request id of the request or task it happened in (to
+    find its log lines), and scrub what the SDK leaves: it drops cookies, headers
+    and known field names, but sends the URL and query string as they came (a
+    webhook's ``?token=``)."""
+    from django_guid import get_guid
+
+    request_id = get_guid()
+    if request_id:
+        event.setdefault("tags", {})["request_id"] = request_id
+    _redact(event.get("request") or {}, "url", "query_string")
+    # An exception's message or a log message may hold a URL (a client library's
+    # "Max retries exceeded with url: /export?oauth_token=…").
+    for item in [*(event.get("exception") or {}).get("values", []),
+                 *(event.get("breadcrumbs") or {}).get("values", [])]:
+        _redact(item, "value", "message")
+    _redact(event.get("logentry") or {}, "message", "formatted")
     return event
 
 
@@ -35,5 +48,5 @@ def sentry_init(*, dsn: str, environment: str, release: str, traces_sample_rate:
         # bodies, no local variables of the frames.
         max_request_body_size="never",
         include_local_variables=False,
-        before_send=_scrub_query_secrets,
+        before_send=_before_send,
     )

@@ -23,7 +23,7 @@ class Boom(RuntimeError):
 
 
 def failing_view(request):
-    raise Boom("the view failed")
+    raise Boom(f"the view failed on {request.get_full_path()}")
 
 
 urlpatterns = [path("boom/", failing_view)]
@@ -87,8 +87,9 @@ def test_an_unhandled_error_in_a_view_reaches_sentry_without_the_requests_secret
         assert secret not in sent
     event = next(json.loads(line) for line in sent.splitlines() if '"exception"' in line)
     assert event["exception"]["values"][-1]["type"] == "Boom"
-    assert event["exception"]["values"][-1]["value"] == "the view failed"
+    assert event["exception"]["values"][-1]["value"] == "the view failed on /boom/?token=***&page=2"
     assert (event["environment"], event["release"]) == ("staging", "crm@1.2.3")
     assert event["request"]["query_string"] == "token=***&page=2"
+    assert event["tags"]["request_id"] == response.headers["X-Request-ID"]
     assert event["request"]["headers"]["Authorization"] == "[Filtered]"
     assert "user" not in event or "ip_address" not in event["user"]
