@@ -341,6 +341,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines (DEBUG), with their query strings: through the same filters.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # It logs every id it reads or makes at INFO: noise on every request and task.
         "django_guid": {"level": "WARNING"},
     },

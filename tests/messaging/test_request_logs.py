@@ -99,3 +99,12 @@ def test_a_request_without_a_valid_request_id_gets_a_new_one(client, given, cons
     request_id = response["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", request_id)
     assert {line["request_id"] for line in console() if line["name"] == "django.request"} == {request_id}
+
+
+def test_the_development_servers_request_lines_lose_the_secret_too(console):
+    # What runserver's request handler logs for each request.
+    logging.getLogger("django.server").info('"%s" %s %s', f"POST /webhooks/wazzup/?token={WRONG_TOKEN} HTTP/1.1",
+                                            "403", "9")
+
+    [line] = console()
+    assert line["message"] == '"POST /webhooks/wazzup/?token=*** HTTP/1.1" 403 9'
