@@ -11,7 +11,10 @@ import environ
 from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 from whitenoise.compress import Compressor
+
+from crystalbay.sentry import sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,6 +40,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_guid",
     "corsheaders",
     "django_htmx",
     "template_partials",
@@ -56,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -67,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "crystalbay.urls"
@@ -180,7 +187,7 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "ma
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^health$"]
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^metrics$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
@@ -262,7 +269,7 @@ TURNSTILE_TIMEOUT = env.float("TURNSTILE_TIMEOUT", default=5.0)
 PUBLIC_INTAKE_IDEMPOTENCY_TTL = env.int("PUBLIC_INTAKE_IDEMPOTENCY_TTL", default=24 * 3600)
 CORS_ALLOW_METHODS = ("OPTIONS", "POST")
 CORS_ALLOW_HEADERS = (*default_cors_headers, "idempotency-key")
-CORS_EXPOSE_HEADERS = ("Retry-After", "Idempotent-Replayed")
+CORS_EXPOSE_HEADERS = ("Retry-After", "Idempotent-Replayed", "X-Request-ID")
 
 # --- Integrations (each switches on when its variables are set) --------------
 
@@ -302,16 +309,70 @@ SAMO_REFERENCE_TTL = env.int("SAMO_REFERENCE_TTL", default=6 * 3600)
 SAMO_PRICES_TTL = env.int("SAMO_PRICES_TTL", default=15 * 60)
 SAMO_OPERATOR_NAME = env.str("SAMO_OPERATOR_NAME", default="Crystal Bay")
 
-# --- Logging ---------------------------------------------------------------
+# --- Observability: logs, request ids, metrics, errors, retention -------------
+# README "Observability". Every log line of a request (and of the Celery tasks it
+# queues) carries its request id: the caller's X-Request-ID when it is a valid
+# UUID, a new one otherwise, returned in the response's X-Request-ID header.
 
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
+REQUEST_ID_HEADER = "X-Request-ID"
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": REQUEST_ID_HEADER,
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    # The CORS middleware lists exposed headers (CORS_EXPOSE_HEADERS); django-guid would replace that list.
+    "EXPOSE_HEADER": False,
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True)],
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId", "correlation_id_field": "request_id"},
+        "redact_secrets": {"()": "crystalbay.logs.RedactSecrets"},
+    },
+    "formatters": {
+        "plain": {"()": "crystalbay.logs.PlainFormatter",
+                  "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        # "timestamp": ISO 8601 in UTC.
+        "json": {"()": "crystalbay.logs.JsonFormatter", "timestamp": True,
+                 "format": "%(levelname)s %(name)s %(message)s %(request_id)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                    "filters": ["request_id", "redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines (DEBUG), with their query strings: through the same filters.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # It logs every id it reads or makes at INFO: noise on every request and task.
+        "django_guid": {"level": "WARNING"},
+    },
 }
+
+# /metrics (Prometheus text format) answers only `Authorization: Bearer <METRICS_TOKEN>`;
+# the same token shows /health's details. Unset: /metrics is closed (403).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# /health calls beat late when its heartbeat (a task every minute) is older than this, in seconds.
+BEAT_LATE_SECONDS = env.int("BEAT_LATE_SECONDS", default=180)
+
+# Errors to Sentry when SENTRY_DSN is set (Django and Celery; no personal data, secrets scrubbed).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=SENTRY_RELEASE,
+                traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
+
+# Days the API log and the raw provider payloads of messages are kept (deleted / blanked
+# nightly, in batches); 0 keeps them forever.
+API_LOG_RETENTION_DAYS = env.int("API_LOG_RETENTION_DAYS", default=90)
+WEBHOOK_PAYLOAD_RETENTION_DAYS = env.int("WEBHOOK_PAYLOAD_RETENTION_DAYS", default=90)
 
 # --- Lead pipeline (crm: board, tasks, SLA) ----------------------------------
 

@@ -4,12 +4,14 @@ from django.urls import include, path
 
 from crm.urls import my_day_urlpatterns
 from crystalbay import views
+from crystalbay.metrics import metrics
 from integrations import views as integration_views
 from messaging.urls import webhook_urlpatterns
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health", integration_views.health, name="health"),
+    path("metrics", metrics, name="metrics"),
     path("settings/", integration_views.settings_page, name="settings"),
     path("leads/", include("crm.urls")),
     path("my-day/", include(my_day_urlpatterns)),

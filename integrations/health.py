@@ -2,8 +2,9 @@
 
 Each check answers within a short, fixed time and says only what kind of thing
 it checked (a backend's name, a number of workers) — never a host, a password or
-a token: load balancers and people without rights read this report. The
-exception behind a failure is logged for the operator instead.
+a token. Anonymous callers of ``/health`` get the status alone; staff and callers
+with METRICS_TOKEN get the checks. The exception behind a failure is logged for
+the operator instead.
 """
 
 import logging
@@ -20,6 +21,7 @@ from django.db import DatabaseError, connection
 
 from crystalbay.celery import app as celery_app
 from integrations.models import ApiLog
+from integrations.monitoring import beat_state, metrics_token_matches, queue_lengths
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +168,30 @@ def check_samo(*, database_ok: bool) -> Check:
     )
 
 
+def check_queues() -> Check:
+    """Tasks waiting in each Celery queue: a growing number means too few workers."""
+    if not broker_configured():
+        return Check(ok=None, detail="in-process (no broker)")
+    try:
+        lengths = queue_lengths()
+    except Exception as exc:
+        return _failure("queues", exc)
+    return Check(ok=True, detail=", ".join(f"{queue}: {length}" for queue, length in lengths.items()),
+                 extra={"lengths": lengths})
+
+
+def check_beat() -> Check:
+    """When the heartbeat beat queues every minute last ran: never, N seconds ago, or late."""
+    if not broker_configured():
+        return Check(ok=None, detail="in-process (no broker)")
+    try:
+        beat = beat_state()
+    except Exception as exc:
+        return _failure("beat", exc)
+    extra = {"last_ran_seconds_ago": beat.age_seconds}
+    return Check(ok=not beat.late, detail=beat.summary, extra=extra)
+
+
 def _broker_and_worker() -> tuple[Check, Check]:
     broker = _timed(check_broker)
     return broker, _timed(lambda: check_worker(broker))
@@ -181,6 +207,8 @@ def health_report() -> HealthReport:
         database = _timed(check_database)
         cache_check = _timed(check_cache)
         samo = _timed(lambda: check_samo(database_ok=bool(database.ok)))
+        queues = _timed(check_queues)
+        beat = _timed(check_beat)
         try:
             broker, worker = broker_future.result(timeout=CHECK_TIMEOUT + WORKER_PING_TIMEOUT + 1)
         except TimeoutError:
@@ -189,7 +217,8 @@ def health_report() -> HealthReport:
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
 
-    checks = {"database": database, "cache": cache_check, "broker": broker, "worker": worker, "samo": samo}
+    checks = {"database": database, "cache": cache_check, "broker": broker, "worker": worker, "queues": queues,
+              "beat": beat, "samo": samo}
     if not database.ok:
         status = Status.DOWN
     elif any(check.ok is False for check in checks.values()):
@@ -197,3 +226,12 @@ def health_report() -> HealthReport:
     else:
         status = Status.OK
     return HealthReport(status=status, checks=checks)
+
+
+def details_allowed(request) -> bool:
+    """Who sees the checks behind the status: staff, the people the settings page
+    is for (its right: managers, admins), and monitoring with METRICS_TOKEN."""
+    user = request.user
+    if user.is_authenticated and user.is_active and (user.is_staff or user.has_perm("integrations.view_apilog")):
+        return True
+    return metrics_token_matches(request)

@@ -32,3 +32,21 @@ def mask_url(url: str, secrets: tuple[str, ...] = ()) -> str:
         if secret:
             masked = re.sub(re.escape(secret), mask_secret(secret), masked)
     return masked
+
+
+# A query parameter whose name holds one of these words carries a secret: the
+# webhooks' ?token=, hub.verify_token, an api_key, a signature. Matched wherever
+# a URL or a bare query string is written out in text (a request line, a log
+# message, a traceback).
+_SECRET_QUERY_PARAMETER = re.compile(
+    r"(?:^|(?<=[?&;]))(?P<name>[^=&;?#\s\"'\\]*(?:token|secret|key|signature|password)[^=&;?#\s\"'\\]*)"
+    r"=(?P<value>[^&;#\s\"'\\]+)",
+    re.IGNORECASE,
+)
+
+
+def redact_query_secrets(text: str) -> str:
+    """Replace the value of every secret query parameter in ``text`` with ``***``."""
+    if "=" not in text:
+        return text
+    return _SECRET_QUERY_PARAMETER.sub(r"\g<name>=***", text)

@@ -5,6 +5,7 @@ from celery import shared_task
 from django.conf import settings
 
 from integrations.backups import backup_create
+from integrations.retention import api_log_prune
 
 BACKUP_RETRY_SECONDS = 1800
 
@@ -18,3 +19,8 @@ def backup_nightly(self) -> dict:
     except Exception as exc:
         raise self.retry(exc=exc, countdown=BACKUP_RETRY_SECONDS, max_retries=settings.BACKUP_RETRIES) from exc
     return {"run": run.pk, "files": run.files}
+
+
+@shared_task(name="integrations.api_log_prune")
+def api_log_prune_task() -> int:
+    return api_log_prune(older_than_days=settings.API_LOG_RETENTION_DAYS)

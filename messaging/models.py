@@ -127,6 +127,9 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "created_at"], name="message_thread_idx"),
             models.Index(fields=["created_at"], condition=Q(needs_processing=True), name="message_pending_idx"),
+            # Replies not (yet) out, counted for /metrics.
+            models.Index(fields=["status"], condition=Q(direction="out", status__in=["queued", "sending", "failed"]),
+                         name="message_outbox_idx"),
         ]
 
     def __str__(self):

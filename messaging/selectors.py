@@ -139,3 +139,26 @@ def draft_stats(drafts) -> dict:
         "median_writing_ms": round(statistics.median(writing)) if writing else None,
         "median_decision_seconds": round(statistics.median(deciding)) if deciding else None,
     }
+
+
+BACKLOG_REPLY_STATUSES = (Message.Status.QUEUED, Message.Status.SENDING, Message.Status.FAILED)
+
+
+@dataclass(frozen=True)
+class MessageBacklog:
+    awaiting_processing: int
+    replies: dict[str, int]  # by status: queued, sending, failed
+
+
+def message_backlog() -> MessageBacklog:
+    """For monitoring: incoming messages a worker has not processed yet, and replies
+    not (yet) out by state. Both are read through partial indexes, so the count
+    costs the same however long the history grows."""
+    counts = dict(
+        Message.objects.filter(direction=Message.Direction.OUT, status__in=BACKLOG_REPLY_STATUSES)
+        .values_list("status").annotate(count=Count("pk")).order_by()
+    )
+    return MessageBacklog(
+        awaiting_processing=Message.objects.filter(needs_processing=True).count(),
+        replies={str(status): counts.get(status, 0) for status in BACKLOG_REPLY_STATUSES},
+    )

@@ -68,3 +68,11 @@ def draft_regenerate_task(message_id: int) -> str:
 
     draft = draft_rewrite(message_id=message_id)
     return draft.kind if draft else "skipped"
+
+
+@shared_task(name="messaging.raw_payloads_clear")
+def raw_payloads_clear_task() -> int:
+    """Nightly: blank the raw provider payloads past WEBHOOK_PAYLOAD_RETENTION_DAYS."""
+    from messaging.services.retention import raw_payloads_clear
+
+    return raw_payloads_clear(older_than_days=settings.WEBHOOK_PAYLOAD_RETENTION_DAYS)

@@ -7,6 +7,7 @@ import pytest
 from django.apps import apps as django_apps
 
 from tests.crm.factories import UserFactory
+from tests.liveserver import gunicorn, subprocess_database_url  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -176,6 +176,37 @@ def celery_worker(env: dict[str, str], *, name: str) -> Iterator[subprocess.Pope
             stop(process, timeout=15)
 
 
+def free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def redis_server(startup_timeout: float = 10) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A private ``redis-server`` on a free port, nothing saved to disk: for a test
+    that stops Redis (never the shared one). Yields its URL and its process;
+    stopped afterwards if the test has not stopped it."""
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start on port {port}") from None
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0", process
+    finally:
+        stop(process)
+
+
 @pytest.fixture
 def gunicorn():
     """Start the project under gunicorn with an environment of the test's choosing:

@@ -62,7 +62,7 @@ def test_the_admin_lists_open_for_the_manager(demo_site, path):
 
 
 def test_health_reports_the_embedded_defaults(demo_site):
-    report = requests.get(f"{demo_site}/health", timeout=10).json()
+    report = log_in(demo_site, "manager").get(f"{demo_site}/health", timeout=10).json()
     assert report["status"] == "ok"
     assert report["checks"]["database"]["detail"] == "sqlite"
 
