@@ -5,6 +5,7 @@ environment through one django-environ ``Env``; README "Configuration" lists
 every variable. An integration switches on when its variables are set.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django_filters",
     "knox",
     "import_export",
+    "axes",
     "integrations",
     "crm",
     "tours",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that it turns a locked-out login into our login page with the reason.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crystalbay.urls"
@@ -141,6 +145,29 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Login protection (django-axes) -------------------------------------------
+# Failed logins (the pages' /accounts/login/ and /admin/login/ alike: both go
+# through authenticate()) are counted in the database, so a Redis outage does
+# not stop anyone logging in. LOGIN_FAILURE_LIMIT failures of one user from one
+# address lock that pair for LOGIN_COOLOFF_MINUTES (a guess aimed at one person);
+# LOGIN_FAILURE_LIMIT_PER_USER failures of one user from any addresses lock the
+# user (the same guess spread over many addresses). The pair limit alone lets a
+# distributed guess go on for ever; a per-user limit as low as the pair's would
+# let anyone lock a colleague out with five tries. An admin unlocks at once
+# (admin → Axes → Access attempts, or `manage.py axes_reset_username <name>`).
+AUTHENTICATION_BACKENDS = [
+    "crm.logins.LoginAttemptBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "crm.logins.LoginAttemptHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_USER = env.int("LOGIN_FAILURE_LIMIT_PER_USER", default=20)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_CALLABLE = "crm.logins.lockout_response"
+# The client's address as the API's throttles see it (NUM_PROXIES trusted X-Forwarded-For hops).
+AXES_CLIENT_IP_CALLABLE = "crm.network.client_ip"
 
 # --- Language, time, money -------------------------------------------------
 
