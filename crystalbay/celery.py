@@ -2,6 +2,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crystalbay.settings")
 
@@ -26,3 +27,6 @@ app.conf.beat_schedule.update({
 # messaging: process inbound messages whose hand-over to the worker was lost (idempotent).
 app.conf.beat_schedule["messaging-inbound-drain"] = {"task": "messaging.inbound_drain", "schedule": 300.0}
 app.conf.beat_schedule["messaging-assist-sweep"] = {"task": "messaging.assist_sweep", "schedule": 300.0}
+# messaging: send the replies whose hand-over to the worker failed (Redis was down) or was lost.
+app.conf.beat_schedule["messaging-replies-sweep"] = {"task": "messaging.replies_sweep",
+                                                     "schedule": float(settings.MESSAGING_SEND_SWEEP_SECONDS)}

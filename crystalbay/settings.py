@@ -107,9 +107,11 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # While Redis does not answer the cache behaves as empty (logged), so pages, the API's
+    # throttles and the booking form keep working: nothing in it is the only copy.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "crystalbay.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="crystalbay"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -132,6 +134,14 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "visibility_timeout": 3600}
+# Queueing a task must not hold a request when Redis is down: one quick try to publish
+# and to watch for the result, then the caller logs it and a periodic sweep catches up
+# (Celery's defaults retry for some 20 seconds).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1, "interval_start": 0,
+                                                            "interval_step": 0.2, "interval_max": 0.2}}
 CELERY_TIMEZONE = "Asia/Almaty"
 
 # --- Auth ------------------------------------------------------------------
@@ -353,6 +363,9 @@ MESSAGING_READ_TIMEOUT = env.float("MESSAGING_READ_TIMEOUT", default=20.0)
 # waiting MESSAGING_RETRY_BACKOFF seconds the first time, doubling, with jitter.
 MESSAGING_SEND_RETRIES = env.int("MESSAGING_SEND_RETRIES", default=5)
 MESSAGING_RETRY_BACKOFF = env.float("MESSAGING_RETRY_BACKOFF", default=10.0)
+# A reply whose try has been due this many seconds (its hand-over to the broker failed:
+# Redis was down) is sent by a sweep that runs this often.
+MESSAGING_SEND_SWEEP_SECONDS = env.int("MESSAGING_SEND_SWEEP_SECONDS", default=60)
 # Which Wazzup24 channel replies go out through (a channel id from Wazzup's settings);
 # without it a reply uses the channel the client's last message came in on.
 WAZZUP_CHANNEL_ID = env.str("WAZZUP_CHANNEL_ID", default="")

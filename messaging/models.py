@@ -113,6 +113,8 @@ class Message(models.Model):
     needs_processing = models.BooleanField(_("awaiting processing"), default=False)
     send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
     send_started_at = models.DateTimeField(_("last send attempt"), null=True, blank=True)
+    # When the next try of a queued reply is due; a periodic sweep sends those long overdue.
+    send_due_at = models.DateTimeField(_("next send attempt due"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -127,6 +129,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "created_at"], name="message_thread_idx"),
             models.Index(fields=["created_at"], condition=Q(needs_processing=True), name="message_pending_idx"),
+            models.Index(fields=["send_due_at"], condition=Q(status="queued"), name="message_queued_due_idx"),
         ]
 
     def __str__(self):
