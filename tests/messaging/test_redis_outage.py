@@ -19,6 +19,7 @@ from crm.models import Lead
 from integrations.samo.fake import DEFAULT_TOKEN as SAMO_TOKEN
 from integrations.telegram.fake import DEFAULT_TOKEN as TELEGRAM_TOKEN
 from messaging.models import Message
+from tests.integrations.openai.server import KEY as OPENAI_KEY
 from tests.liveserver import celery_worker
 from tests.messaging.factories import ConversationFactory, MessageFactory
 from tests.tours.conftest import search_params
@@ -57,12 +58,13 @@ def private_redis(port: int):
 
 
 def test_with_redis_down_the_site_answers_and_replies_go_out_when_it_returns(
-    subprocess_database_url, gunicorn, fake_telegram, fake_samo, client, manager,
+    subprocess_database_url, gunicorn, fake_telegram, fake_samo, fake_openai, client, manager,
 ):
     port = free_port()
     env = {"DATABASE_URL": subprocess_database_url, "REDIS_URL": f"redis://127.0.0.1:{port}/0",
            "CELERY_TASK_ALWAYS_EAGER": "0", "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
            "TELEGRAM_API_URL": fake_telegram.url, "SAMO_API_URL": fake_samo.url, "SAMO_OAUTH_TOKEN": SAMO_TOKEN,
+           "OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": fake_openai.base_url,
            "MESSAGING_SEND_SWEEP_SECONDS": "2", "LOG_LEVEL": "WARNING"}
     conversation = ConversationFactory(chat_id="6240981357001")
     failed = MessageFactory(conversation=conversation, direction="out", status="failed", message_id=None,
