@@ -173,6 +173,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_HANDLER = "crm.logins.LoginAttemptHandler"
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_LIMIT_PER_USER = env.int("LOGIN_FAILURE_LIMIT_PER_USER", default=20)
+# The pair, then the user: crm.logins.LoginAttemptHandler reads their counts in this order.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_CALLABLE = "crm.logins.lockout_response"
