@@ -119,10 +119,20 @@ def summary_for(*, figures: dict[str, Any], language: str) -> SummaryView:
     key = summary_key(figures, language=language, model=settings.OPENAI_MODEL)
     summary, created = PeriodSummary.objects.get_or_create(key=key, defaults={"figures": figures, "language": language})
     if created:
-        from analytics.tasks import write_summary  # the task module imports this one
-
-        transaction.on_commit(lambda: write_summary.delay(summary.pk))
+        transaction.on_commit(lambda: _hand_over(summary.pk))
     return _summary_view(summary)
+
+
+def _hand_over(summary_id: int) -> None:
+    """Ask the worker to write the summary; with the broker down, forget the
+    request, so that a later visit asks again (the page shows the plain one)."""
+    from analytics.tasks import write_summary  # the task module imports this one
+
+    try:
+        write_summary.delay(summary_id)
+    except Exception:
+        logger.exception("Could not queue the summary %s; the next visit asks again", summary_id)
+        PeriodSummary.objects.filter(pk=summary_id, status=PeriodSummary.Status.PENDING).delete()
 
 
 def summary_by_key(*, key: str) -> SummaryView | None:

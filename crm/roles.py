@@ -54,6 +54,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "analytics": {"*": ("view", "add", "change", "delete")},
         # Personal API tokens (django-rest-knox): issued (shown once) and revoked in the admin.
         "knox": {"authtoken": ("view", "add", "delete")},
+        # Login protection (django-axes): deleting a user's access attempts unlocks them.
+        "axes": {"accessattempt": ("view", "delete"), "accesslog": ("view",), "accessfailurelog": ("view",)},
     },
     Role.ACCOUNTANT: {
         "crm": {"*": ("view",), "order": ("view", "change")},

@@ -4,6 +4,7 @@ import os
 from celery import Celery, Task
 from celery.schedules import crontab
 from celery.signals import task_failure, task_prerun, task_retry, task_success
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crystalbay.settings")
 
@@ -96,3 +97,6 @@ app.conf.beat_schedule.update({
     "integrations-api-log-prune": {"task": "integrations.api_log_prune", "schedule": crontab(minute=23, hour=3)},
     "messaging-raw-payloads-clear": {"task": "messaging.raw_payloads_clear", "schedule": crontab(minute=43, hour=3)},
 })
+# messaging: send the replies whose hand-over to the worker failed (Redis was down) or was lost.
+app.conf.beat_schedule["messaging-replies-sweep"] = {"task": "messaging.replies_sweep",
+                                                     "schedule": float(settings.MESSAGING_SEND_SWEEP_SECONDS)}

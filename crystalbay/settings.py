@@ -5,6 +5,7 @@ environment through one django-environ ``Env``; README "Configuration" lists
 every variable. An integration switches on when its variables are set.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "knox",
     "import_export",
     "dbbackup",
+    "axes",
     "integrations",
     "crm",
     "tours",
@@ -73,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last but the metrics, so that it turns a locked-out login into our login page with the reason.
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -112,9 +116,11 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # While Redis does not answer the cache behaves as empty (logged), so pages, the API's
+    # throttles and the booking form keep working: nothing in it is the only copy.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "crystalbay.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="crystalbay"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -137,6 +143,14 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "visibility_timeout": 3600}
+# Queueing a task must not hold a request when Redis is down: one quick try to publish
+# and to watch for the result, then the caller logs it and a periodic sweep catches up
+# (Celery's defaults retry for some 20 seconds).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1, "interval_start": 0,
+                                                            "interval_step": 0.2, "interval_max": 0.2}}
 CELERY_TIMEZONE = "Asia/Almaty"
 
 # --- Auth ------------------------------------------------------------------
@@ -150,6 +164,30 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Login protection (django-axes) -------------------------------------------
+# Failed logins (the pages' /accounts/login/ and /admin/login/ alike: both go
+# through authenticate()) are counted in the database, so a Redis outage does
+# not stop anyone logging in. LOGIN_FAILURE_LIMIT failures of one user from one
+# address lock that pair for LOGIN_COOLOFF_MINUTES (a guess aimed at one person);
+# LOGIN_FAILURE_LIMIT_PER_USER failures of one user from any addresses lock the
+# user (the same guess spread over many addresses). The pair limit alone lets a
+# distributed guess go on for ever; a per-user limit as low as the pair's would
+# let anyone lock a colleague out with five tries. An admin unlocks at once
+# (admin → Axes → Access attempts, or `manage.py axes_reset_username <name>`).
+AUTHENTICATION_BACKENDS = [
+    "crm.logins.LoginAttemptBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "crm.logins.LoginAttemptHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_USER = env.int("LOGIN_FAILURE_LIMIT_PER_USER", default=20)
+# The pair, then the user: crm.logins.LoginAttemptHandler reads their counts in this order.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_CALLABLE = "crm.logins.lockout_response"
+# The client's address as the API's throttles see it (NUM_PROXIES trusted X-Forwarded-For hops).
+AXES_CLIENT_IP_CALLABLE = "crm.network.client_ip"
 
 # --- Language, time, money -------------------------------------------------
 
@@ -393,6 +431,9 @@ MESSAGING_READ_TIMEOUT = env.float("MESSAGING_READ_TIMEOUT", default=20.0)
 # waiting MESSAGING_RETRY_BACKOFF seconds the first time, doubling, with jitter.
 MESSAGING_SEND_RETRIES = env.int("MESSAGING_SEND_RETRIES", default=5)
 MESSAGING_RETRY_BACKOFF = env.float("MESSAGING_RETRY_BACKOFF", default=10.0)
+# A reply whose try has been due this many seconds (its hand-over to the broker failed:
+# Redis was down) is sent by a sweep that runs this often.
+MESSAGING_SEND_SWEEP_SECONDS = env.int("MESSAGING_SEND_SWEEP_SECONDS", default=60)
 # Which Wazzup24 channel replies go out through (a channel id from Wazzup's settings);
 # without it a reply uses the channel the client's last message came in on.
 WAZZUP_CHANNEL_ID = env.str("WAZZUP_CHANNEL_ID", default="")

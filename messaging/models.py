@@ -113,6 +113,8 @@ class Message(models.Model):
     needs_processing = models.BooleanField(_("awaiting processing"), default=False)
     send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
     send_started_at = models.DateTimeField(_("last send attempt"), null=True, blank=True)
+    # When the next try of a queued reply is due; a periodic sweep sends those long overdue.
+    send_due_at = models.DateTimeField(_("next send attempt due"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -130,6 +132,7 @@ class Message(models.Model):
             # Replies not (yet) out, counted for /metrics.
             models.Index(fields=["status"], condition=Q(direction="out", status__in=["queued", "sending", "failed"]),
                          name="message_outbox_idx"),
+            models.Index(fields=["send_due_at"], condition=Q(status="queued"), name="message_queued_due_idx"),
         ]
 
     def __str__(self):

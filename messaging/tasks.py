@@ -1,13 +1,13 @@
 """Background jobs of the inbox. Thin: each takes ids and calls one service;
 the schedule of the sweep is in ``crystalbay/celery.py``."""
 
-import random
+import datetime as dt
 
 from celery import shared_task
 from django.conf import settings
 
 from messaging.services.inbound import DRAIN_GRACE_SECONDS, inbound_drain
-from messaging.services.outbound import message_send
+from messaging.services.outbound import message_send, replies_overdue_claim
 
 
 @shared_task(bind=True, name="messaging.inbound_drain")
@@ -29,9 +29,15 @@ def message_send_task(self, message_id: int) -> str:
         if self.request.is_eager:
             # In-process (no broker): try again now rather than raise out of the caller's request.
             return self.apply(args=(message_id,), retries=retries + 1).result
-        raise self.retry(countdown=outcome.retry_in * random.uniform(0.8, 1.2),
-                         max_retries=settings.MESSAGING_SEND_RETRIES)
+        raise self.retry(countdown=outcome.retry_in, max_retries=settings.MESSAGING_SEND_RETRIES)
     return outcome.status
+
+
+@shared_task(name="messaging.replies_sweep")
+def replies_sweep_task() -> int:
+    """Hand the replies whose try is overdue (the broker was down, a task was lost)
+    to the sending task again; the schedule is ``MESSAGING_SEND_SWEEP_SECONDS``."""
+    return len(replies_overdue_claim(overdue_after=dt.timedelta(seconds=settings.MESSAGING_SEND_SWEEP_SECONDS)))
 
 
 @shared_task(bind=True, name="messaging.message_assist", max_retries=3)

@@ -148,10 +148,12 @@ def gunicorn_server(
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], *, name: str) -> Iterator[subprocess.Popen]:
+def celery_worker(env: dict[str, str], *, name: str, beat: bool = False) -> Iterator[subprocess.Popen]:
     """A real ``celery -A crystalbay worker`` (solo pool) with this environment;
-    stopped (warm shutdown, then killed) afterwards."""
-    with tempfile.TemporaryFile() as log:
+    with ``beat``, it runs the periodic schedule too (``crystalbay/celery.py``).
+    Stopped (warm shutdown, then killed) afterwards."""
+    with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory() as scratch:
+        beat_args = ["--beat", f"--schedule={scratch}/beat-schedule"] if beat else []
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -164,6 +166,7 @@ def celery_worker(env: dict[str, str], *, name: str) -> Iterator[subprocess.Pope
                 "-n",
                 name,
                 "--loglevel=INFO",
+                *beat_args,
             ],
             cwd=BASE_DIR,
             env=process_env(env),

@@ -92,8 +92,3 @@ class PublicIntakeThrottle(ConfiguredRateThrottle):
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-def client_ip(request) -> str:
-    """The client's IP as the throttles see it (``NUM_PROXIES`` trusted hops)."""
-    return PublicIntakeThrottle().get_ident(request) or ""

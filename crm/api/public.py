@@ -14,9 +14,10 @@ from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from crm.api.common import Conflict, PublicIntakeThrottle, client_ip
+from crm.api.common import Conflict, PublicIntakeThrottle
 from crm.api.fields import phone_field
 from crm.models import Language
+from crm.network import client_ip
 from crm.services import intake
 from crm.services.intake import IntakeSubmission, answer_language
 

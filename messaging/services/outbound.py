@@ -13,10 +13,15 @@ the provider of its conversation.
   answer was lost is simply tried again. Telegram, WhatsApp and mail have no
   such key: a send that got no answer may have gone out, so it is marked failed
   for a person to check rather than sent twice.
+- The database, not the broker, holds what is to be sent: a queued reply says
+  when its next try is due (``send_due_at``). Handing it to the broker may fail
+  (Redis down) without failing the reply; ``replies_overdue_claim`` finds the
+  replies whose try is overdue and hands them over again (the sweep).
 """
 
 import datetime as dt
 import logging
+import random
 import uuid
 from dataclasses import dataclass
 
@@ -76,7 +81,7 @@ def reply_create(*, conversation: Conversation, user, text: str, crm_id: uuid.UU
     crm_id = crm_id or uuid.uuid4()
     message = Message(conversation=conversation, platform=conversation.platform, chat_id=conversation.chat_id,
                       crm_id=crm_id, direction=Message.Direction.OUT, author=user, sender_name=_author_name(user),
-                      text=text, status=Message.Status.QUEUED)
+                      text=text, status=Message.Status.QUEUED, send_due_at=timezone.now())
     try:
         with transaction.atomic():
             message.save()
@@ -109,7 +114,7 @@ def system_reply_create(*, conversation: Conversation, text: str, sender_name: s
     message = Message.objects.create(
         conversation=conversation, platform=conversation.platform, chat_id=conversation.chat_id,
         direction=Message.Direction.OUT, sender_name=sender_name[:200], text=text, status=Message.Status.QUEUED,
-        raw={"reply_markup": reply_markup} if reply_markup else {},
+        send_due_at=timezone.now(), raw={"reply_markup": reply_markup} if reply_markup else {},
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at,
                                                          preview=preview_of(text, []))
@@ -128,9 +133,37 @@ def _record_and_queue(conversation: Conversation, message: Message) -> None:
 
 
 def _queue(message_id: int) -> None:
+    transaction.on_commit(lambda: _hand_over(message_id))
+
+
+def _hand_over(message_id: int) -> None:
+    """Give the reply to the sending task; with the broker down it waits, stored
+    as queued, for the sweep (``replies_overdue_claim``)."""
     from messaging.tasks import message_send_task
 
-    transaction.on_commit(lambda: message_send_task.delay(message_id))
+    try:
+        message_send_task.delay(message_id)
+    except Exception:
+        logger.exception("Could not queue reply %s for sending; the sweep will send it", message_id)
+
+
+@transaction.atomic
+def replies_overdue_claim(*, overdue_after: dt.timedelta) -> list[int]:
+    """The queued replies whose try has been due for ``overdue_after`` (their
+    hand-over to the broker failed, or its task was lost), each marked due now, so
+    that the next sweep leaves them alone for as long again. Two sweeps at once
+    take different rows; were a reply handed over twice, its send still claims it
+    once (``message_send``)."""
+    now = timezone.now()
+    overdue = list(
+        Message.objects.filter(direction=Message.Direction.OUT, status=Message.Status.QUEUED,
+                               send_due_at__lt=now - overdue_after)
+        .order_by("send_due_at").select_for_update(skip_locked=True).values_list("pk", flat=True)
+    )
+    Message.objects.filter(pk__in=overdue).update(send_due_at=now)
+    for message_id in overdue:
+        _queue(message_id)
+    return overdue
 
 
 @transaction.atomic
@@ -138,8 +171,8 @@ def message_retry(*, message: Message, user) -> bool:
     """Send a failed reply again (the retry button); False when it is not failed (any more)."""
     if not may_reply(user, message.conversation):
         raise PermissionDenied(_("You may not reply in this conversation."))
-    again = Message.objects.filter(pk=message.pk, direction=Message.Direction.OUT,
-                                   status=Message.Status.FAILED).update(status=Message.Status.QUEUED, error="")
+    again = Message.objects.filter(pk=message.pk, direction=Message.Direction.OUT, status=Message.Status.FAILED
+                                   ).update(status=Message.Status.QUEUED, error="", send_due_at=timezone.now())
     if again:
         _queue(message.pk)
     return bool(again)
@@ -198,7 +231,8 @@ def _fail(message_id: int, reason: str) -> SendOutcome:
 
 
 def backoff(attempt: int) -> float:
-    return settings.MESSAGING_RETRY_BACKOFF * 2 ** attempt
+    """Seconds before the next try: doubling from ``MESSAGING_RETRY_BACKOFF``, with jitter."""
+    return settings.MESSAGING_RETRY_BACKOFF * 2 ** attempt * random.uniform(0.8, 1.2)
 
 
 def message_send(*, message_id: int, last_try: bool = False, attempt: int = 0) -> SendOutcome:
@@ -218,9 +252,11 @@ def message_send(*, message_id: int, last_try: bool = False, attempt: int = 0) -
             return _fail(message_id, _("No answer from the provider: the message may have gone out. Check, then "
                                        "retry. (%(reason)s)") % {"reason": reason})
         if exc.transient and not last_try:
+            retry_in = max(exc.retry_after or 0, backoff(attempt))
             Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(
-                status=Message.Status.QUEUED, error=reason[:2000])
-            return SendOutcome(Message.Status.QUEUED, retry_in=max(exc.retry_after or 0, backoff(attempt)))
+                status=Message.Status.QUEUED, error=reason[:2000],
+                send_due_at=timezone.now() + dt.timedelta(seconds=retry_in))
+            return SendOutcome(Message.Status.QUEUED, retry_in=retry_in)
         return _fail(message_id, reason)
     except Exception as exc:
         logger.exception("Sending message %s failed", message_id)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
@@ -187,6 +188,17 @@ ADMIN_EXAMPLES: dict[type, Callable[[dict], Any]] = {
     # auth and API tokens
     Group: lambda made: Group.objects.get(name="agent"),
     AuthToken: lambda made: AuthToken.objects.create(user=made[User], expiry=None)[0],
+    # login protection (django-axes)
+    AccessAttempt: lambda made: AccessAttempt.objects.create(
+        username="manager", ip_address="203.0.113.9", user_agent="Mozilla/5.0", failures_since_start=5,
+        attempt_time=timezone.now(),
+    ),
+    AccessLog: lambda made: AccessLog.objects.create(username="manager", ip_address="203.0.113.9",
+                                                     user_agent="Mozilla/5.0", attempt_time=timezone.now()),
+    AccessFailureLog: lambda made: AccessFailureLog.objects.create(
+        username="manager", ip_address="203.0.113.9", user_agent="Mozilla/5.0", attempt_time=timezone.now(),
+        locked_out=True,
+    ),
 }
 
 

@@ -2,15 +2,18 @@
 provider, transient failures are retried, permanent ones are shown, nothing is
 sent twice."""
 
+import datetime as dt
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from crm.models import Activity, ActivityKind
 from integrations.models import ApiLog
 from integrations.telegram.fake import DEFAULT_TOKEN as TELEGRAM_TOKEN
 from messaging.models import Message
 from messaging.services.outbound import message_retry, message_send, reply_create
+from messaging.tasks import replies_sweep_task
 from tests.messaging.factories import ConversationFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +178,26 @@ def test_only_people_who_may_work_the_conversation_can_reply(person, agent, requ
     with pytest.raises(PermissionDenied):
         reply_create(conversation=conversation, user=request.getfixturevalue(person), text="Привет")
     assert not Message.objects.exists()
+
+
+def test_the_sweep_sends_overdue_replies_once_and_leaves_those_still_waiting_their_try(
+        fake_telegram, settings, django_capture_on_commit_callbacks):
+    settings.MESSAGING_SEND_SWEEP_SECONDS = 60
+    now = timezone.now()
+
+    def queued(text, due_in_seconds):
+        return MessageFactory(direction="out", status="queued", message_id=None, text=text,
+                              send_due_at=now + dt.timedelta(seconds=due_in_seconds))
+
+    overdue = queued("Не ушло, пока Redis лежал", -120)
+    in_backoff = queued("Ждёт повтора после 503", 300)
+    just_handed_over = queued("Только что передано", -10)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert replies_sweep_task() == 1
+        assert replies_sweep_task() == 0
+
+    statuses = dict(Message.objects.filter(direction="out").values_list("pk", "status"))
+    assert statuses == {overdue.pk: "sent", in_backoff.pk: "queued", just_handed_over.pk: "queued"}
+    assert [call.json["text"] for call in fake_telegram.api_calls("/sendMessage")] == ["Не ушло, пока Redis лежал"]
+

@@ -11,6 +11,7 @@
 
 import contextlib
 import datetime as dt
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from integrations.samo import actions, errors
 from integrations.samo.client import samo_request
 from tours.models import SamoCache, params_hash
 
+logger = logging.getLogger(__name__)
 # How long the others wait for the one caller asking SAMO, at most.
 FAILURE_MEMORY_SECONDS = 15
 _redis_clients: dict[str, redis.Redis] = {}
@@ -82,13 +84,19 @@ def single_flight(name: str) -> Iterator[bool]:
                 settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=timeout + 2
             )
         lock = client.lock(f"crystalbay:lock:{name}", timeout=timeout, blocking_timeout=timeout)
-        acquired = lock.acquire()
+        try:
+            acquired = lock.acquire()
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            # Redis down: every caller asks SAMO itself rather than nobody getting an answer.
+            logger.warning("No Redis for the SAMO lock %s (%s); going on without it", name, exc)
+            acquired = False
         try:
             yield acquired
         finally:
             if acquired:
-                # It may have expired meanwhile, and another caller hold it now.
-                with contextlib.suppress(redis.exceptions.LockError):
+                # It may have expired meanwhile (another caller holds it now), or Redis gone.
+                with contextlib.suppress(redis.exceptions.LockError, redis.exceptions.ConnectionError,
+                                         redis.exceptions.TimeoutError):
                     lock.release()
         return
     with _process_locks_guard:
