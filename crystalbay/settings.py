@@ -129,6 +129,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "visibility_timeout": 3600}
 CELERY_TIMEZONE = "Asia/Almaty"
+# The assistant (understanding, drafts, its sweep) has a queue of its own, so that a
+# slow model or a hard message never delays storing, matching and sending, which
+# stay on the default queue "celery". Every worker consumes both unless told
+# otherwise: `celery -A crystalbay worker -Q celery,assistant`.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+ASSISTANT_QUEUE = "assistant"
+CELERY_TASK_ROUTES = {name: {"queue": ASSISTANT_QUEUE} for name in (
+    "messaging.message_assist", "messaging.draft_regenerate", "messaging.assist_sweep")}
 
 # --- Auth ------------------------------------------------------------------
 
@@ -342,6 +350,21 @@ if SENDGRID_API_KEY:
 INBOX_EMAIL_FROM = env.str("INBOX_EMAIL_FROM", default="")
 # How often an open inbox thread asks for new messages, in seconds.
 INBOX_POLL_SECONDS = env.int("INBOX_POLL_SECONDS", default=3)
+
+# --- The assistant (messaging/assistant: understanding and drafts) -------------
+
+# It reads only this many first characters of a message (the message is stored
+# whole): every Telegram and WhatsApp message (at most 4,096) and the new part of
+# an e-mail, where a request is, fit; the rules read that in well under a second,
+# and the model gets a prompt of a bounded size.
+ASSISTANT_MAX_CHARS = env.int("ASSISTANT_MAX_CHARS", default=4000)
+# A message the assistant failed on this many times (an error, or a run killed at
+# its time limit) is marked "not understood" for an agent, and never tried again.
+ASSISTANT_MAX_ATTEMPTS = env.int("ASSISTANT_MAX_ATTEMPTS", default=3)
+# Seconds one run may take before it is killed (it is told 15 s before): the model
+# twice (OPENAI_TIMEOUT) and a SAMO search (SAMO_READ_TIMEOUT) at their worst.
+ASSISTANT_TIME_LIMIT = env.int("ASSISTANT_TIME_LIMIT", default=120)
+ASSISTANT_SOFT_TIME_LIMIT = max(ASSISTANT_TIME_LIMIT - 15, 1)
 
 # --- Analytics (analytics app; the model client is integrations/openai) -------
 
