@@ -113,6 +113,8 @@ class Message(models.Model):
     needs_processing = models.BooleanField(_("awaiting processing"), default=False)
     send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
     send_started_at = models.DateTimeField(_("last send attempt"), null=True, blank=True)
+    # Counted before each run of the assistant starts, so a run killed midway counts too.
+    assist_attempts = models.PositiveSmallIntegerField(_("assistant attempts"), default=0, db_default=0)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -217,6 +219,10 @@ class MessageInsight(models.Model):
     fallback = models.CharField(_("fallback reason"), max_length=200, blank=True)
     duration_ms = models.PositiveIntegerField(_("took, ms"), default=0)
     done = models.BooleanField(_("all steps done"), default=False, help_text=_("The draft step has run too."))
+    gave_up = models.BooleanField(
+        _("not understood"), default=False,
+        help_text=_("The assistant failed on this message as many times as it may try; an agent answers by hand."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -123,7 +123,8 @@ def gunicorn_server(env: dict[str, str], *, ready_path: str = "/health", startup
 
 @contextmanager
 def celery_worker(env: dict[str, str], *, name: str) -> Iterator[subprocess.Popen]:
-    """A real ``celery -A crystalbay worker`` (solo pool) with this environment;
+    """A real ``celery -A crystalbay worker`` (solo pool) with this environment,
+    consuming both queues (``celery`` and the assistant's) as the README says;
     stopped (warm shutdown, then killed) afterwards."""
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
@@ -135,6 +136,8 @@ def celery_worker(env: dict[str, str], *, name: str) -> Iterator[subprocess.Pope
                 "crystalbay",
                 "worker",
                 "--pool=solo",
+                "-Q",
+                "celery,assistant",
                 "-n",
                 name,
                 "--loglevel=INFO",
