@@ -287,6 +287,11 @@ WAZZUP_API_URL = env.str("WAZZUP_API_URL", default="https://api.wazzup24.com")
 WAZZUP_WEBHOOK_TOKEN = env.str("WAZZUP_WEBHOOK_TOKEN", default="")
 BITRIX_WEBHOOK_URL = env.str("BITRIX_WEBHOOK_URL", default="")
 INBOUND_EMAIL_SECRET = env.str("INBOUND_EMAIL_SECRET", default="")
+# The most text one inbound mail may bring (its text, HTML and headers; attached files
+# are dropped and do not count): a long HTML mail is some hundred kilobytes. Larger
+# deliveries are refused with 413. Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) caps
+# the body of every other webhook.
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=1024 * 1024)
 
 # --- SAMO tour search (tours app) ----------------------------------------------
 # Timeouts in seconds; retries apply to transient failures only (no connection, HTTP 5xx).
