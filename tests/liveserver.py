@@ -122,10 +122,11 @@ def gunicorn_server(env: dict[str, str], *, ready_path: str = "/health", startup
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], *, name: str) -> Iterator[subprocess.Popen]:
-    """A real ``celery -A crystalbay worker`` (solo pool) with this environment,
-    consuming both queues (``celery`` and the assistant's) as the README says;
-    stopped (warm shutdown, then killed) afterwards."""
+def celery_worker(env: dict[str, str], *, name: str, pool: str = "solo") -> Iterator[subprocess.Popen]:
+    """A real ``celery -A crystalbay worker`` (solo pool, or ``prefork`` with one
+    process, which enforces time limits) with this environment, consuming both
+    queues (``celery`` and the assistant's) as the README says; stopped (warm
+    shutdown, then killed) afterwards."""
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             [
@@ -135,7 +136,8 @@ def celery_worker(env: dict[str, str], *, name: str) -> Iterator[subprocess.Pope
                 "-A",
                 "crystalbay",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
+                "--concurrency=1",
                 "-Q",
                 "celery,assistant",
                 "-n",

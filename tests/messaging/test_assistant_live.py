@@ -2,11 +2,13 @@
 to gunicorn is stored, processed by the worker, understood, put on a lead with a
 score, and answered by a draft listing offers the local SAMO server returned."""
 
+import datetime as dt
 import time
 
 import pytest
 import redis
 import requests
+from django.utils import timezone
 
 from crm.models import Lead
 from integrations.samo.fake import DEFAULT_TOKEN as SAMO_TOKEN
@@ -83,3 +85,45 @@ def test_a_megabyte_message_delays_no_other_message(subprocess_database_url, gun
     insight = MessageInsight.objects.get(message=message)
     assert insight.done and message.assist_attempts <= 3  # understood from its beginning, or marked not understood
     assert message.pk not in assist_waiting(older_than_seconds=0)  # the sweep will not queue it again
+
+
+def test_runs_killed_at_the_time_limit_count_and_the_third_is_the_last(subprocess_database_url, fake_telegram):
+    """Issue 18: a message whose runs the time limit killed was queued again by the sweep
+    every 5 minutes, forever. The model here answers after 30 s; a run may take 2 s."""
+    from messaging.assistant.services import assist_waiting
+    from messaging.models import Message
+    from tests.integrations.openai.server import KEY, FakeOpenAI
+    from tests.liveserver import task_sender
+    from tests.messaging.factories import MessageFactory
+
+    redis.Redis.from_url(WORKER_REDIS_URL).flushdb()
+    message = MessageFactory(text="Здравствуйте, сколько стоит виза во Вьетнам?", needs_processing=False,
+                             created_at=timezone.now() - dt.timedelta(minutes=10))
+    sender = task_sender(WORKER_REDIS_URL)
+
+    def sweep() -> int:
+        return sender.send_task("messaging.assist_sweep", queue="assistant").get(timeout=90)  # the first waits for the worker to start
+
+    with FakeOpenAI() as model:
+        model.mode, model.delay = "timeout", 30.0
+        env = {**server_env(subprocess_database_url, fake_telegram), "OPENAI_API_KEY": KEY,
+               "OPENAI_BASE_URL": model.base_url, "OPENAI_TIMEOUT": "60", "ASSISTANT_TIME_LIMIT": "2"}
+        with celery_worker(env, name="assistant-killed@%h", pool="prefork"):
+            for _ in range(6):
+                if MessageInsight.objects.filter(message=message, gave_up=True).exists():
+                    break
+                attempts = Message.objects.get(pk=message.pk).assist_attempts
+                assert sweep() == 1
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline and not (
+                        Message.objects.get(pk=message.pk).assist_attempts > attempts
+                        or MessageInsight.objects.filter(message=message, gave_up=True).exists()):
+                    time.sleep(0.2)
+                time.sleep(3)  # the run is killed two seconds after it started
+            assert sweep() == 0
+
+    insight = MessageInsight.objects.get(message=message)
+    assert (insight.gave_up, insight.done) == (True, True)
+    assert Message.objects.get(pk=message.pk).assist_attempts == 3
+    assert message.pk not in assist_waiting()
+    assert not Draft.objects.filter(message=message).exists()
