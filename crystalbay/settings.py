@@ -152,6 +152,14 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1, "interval_start": 0,
                                                             "interval_step": 0.2, "interval_max": 0.2}}
 CELERY_TIMEZONE = "Asia/Almaty"
+# The assistant (understanding, drafts, its sweep) has a queue of its own, so that a
+# slow model or a hard message never delays storing, matching and sending, which
+# stay on the default queue "celery". Every worker consumes both unless told
+# otherwise: `celery -A crystalbay worker -Q celery,assistant`.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+ASSISTANT_QUEUE = "assistant"
+CELERY_TASK_ROUTES = {name: {"queue": ASSISTANT_QUEUE} for name in (
+    "messaging.message_assist", "messaging.draft_regenerate", "messaging.assist_sweep")}
 
 # --- Auth ------------------------------------------------------------------
 
@@ -330,6 +338,11 @@ WAZZUP_API_URL = env.str("WAZZUP_API_URL", default="https://api.wazzup24.com")
 WAZZUP_WEBHOOK_TOKEN = env.str("WAZZUP_WEBHOOK_TOKEN", default="")
 BITRIX_WEBHOOK_URL = env.str("BITRIX_WEBHOOK_URL", default="")
 INBOUND_EMAIL_SECRET = env.str("INBOUND_EMAIL_SECRET", default="")
+# The most text one inbound mail may bring (its text, HTML and headers; attached files
+# are dropped and do not count): a long HTML mail is some hundred kilobytes. Larger
+# deliveries are refused with 413. Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) caps
+# the body of every other webhook.
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=1024 * 1024)
 
 # --- SAMO tour search (tours app) ----------------------------------------------
 # Timeouts in seconds; retries apply to transient failures only (no connection, HTTP 5xx).
@@ -450,6 +463,21 @@ if SENDGRID_API_KEY:
 INBOX_EMAIL_FROM = env.str("INBOX_EMAIL_FROM", default="")
 # How often an open inbox thread asks for new messages, in seconds.
 INBOX_POLL_SECONDS = env.int("INBOX_POLL_SECONDS", default=3)
+
+# --- The assistant (messaging/assistant: understanding and drafts) -------------
+
+# It reads only this many first characters of a message (the message is stored
+# whole): every Telegram and WhatsApp message (at most 4,096) and the new part of
+# an e-mail, where a request is, fit; the rules read that in well under a second,
+# and the model gets a prompt of a bounded size.
+ASSISTANT_MAX_CHARS = env.int("ASSISTANT_MAX_CHARS", default=4000)
+# A message the assistant failed on this many times (an error, or a run killed at
+# its time limit) is marked "not understood" for an agent, and never tried again.
+ASSISTANT_MAX_ATTEMPTS = env.int("ASSISTANT_MAX_ATTEMPTS", default=3)
+# Seconds one run may take before it is killed (it is told 15 s before): the model
+# twice (OPENAI_TIMEOUT) and a SAMO search (SAMO_READ_TIMEOUT) at their worst.
+ASSISTANT_TIME_LIMIT = env.int("ASSISTANT_TIME_LIMIT", default=120)
+ASSISTANT_SOFT_TIME_LIMIT = max(ASSISTANT_TIME_LIMIT - 15, 1)
 
 # --- Analytics (analytics app; the model client is integrations/openai) -------
 

@@ -115,6 +115,8 @@ class Message(models.Model):
     send_started_at = models.DateTimeField(_("last send attempt"), null=True, blank=True)
     # When the next try of a queued reply is due; a periodic sweep sends those long overdue.
     send_due_at = models.DateTimeField(_("next send attempt due"), null=True, blank=True)
+    # Counted before each run of the assistant starts, so a run killed midway counts too.
+    assist_attempts = models.PositiveSmallIntegerField(_("assistant attempts"), default=0, db_default=0)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -223,6 +225,10 @@ class MessageInsight(models.Model):
     fallback = models.CharField(_("fallback reason"), max_length=200, blank=True)
     duration_ms = models.PositiveIntegerField(_("took, ms"), default=0)
     done = models.BooleanField(_("all steps done"), default=False, help_text=_("The draft step has run too."))
+    gave_up = models.BooleanField(
+        _("not understood"), default=False,
+        help_text=_("The assistant failed on this message as many times as it may try; an agent answers by hand."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -2,12 +2,15 @@
 the schedule of the sweep is in ``crystalbay/celery.py``."""
 
 import datetime as dt
+import logging
 
 from celery import shared_task
 from django.conf import settings
 
 from messaging.services.inbound import DRAIN_GRACE_SECONDS, inbound_drain
 from messaging.services.outbound import message_send, replies_overdue_claim
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, name="messaging.inbound_drain")
@@ -40,19 +43,29 @@ def replies_sweep_task() -> int:
     return len(replies_overdue_claim(overdue_after=dt.timedelta(seconds=settings.MESSAGING_SEND_SWEEP_SECONDS)))
 
 
-@shared_task(bind=True, name="messaging.message_assist", max_retries=3)
+@shared_task(bind=True, name="messaging.message_assist", soft_time_limit=settings.ASSISTANT_SOFT_TIME_LIMIT,
+             time_limit=settings.ASSISTANT_TIME_LIMIT)
 def message_assist_task(self, message_id: int) -> str:
     """The assistant's work on one inbound message (once per message, however often
-    it runs). An unexpected failure is tried again with backoff; the message itself
-    was stored and processed before, so nothing waits on this."""
-    from messaging.assistant.services import message_assist
+    it runs). Each run is counted first; a failure is tried again with backoff until
+    ``ASSISTANT_MAX_ATTEMPTS`` runs failed or were killed, and the message is then
+    marked not understood. The message itself was stored and processed before, so
+    nothing waits on this."""
+    from messaging.assistant.services import assist_attempt_count, assist_give_up, message_assist
 
+    attempt = assist_attempt_count(message_id=message_id)
+    if not attempt:
+        return "skipped"
     try:
         insight = message_assist(message_id=message_id)
     except Exception as exc:
         if self.request.is_eager:
             raise
-        raise self.retry(exc=exc, countdown=30 * 2 ** (self.request.retries or 0)) from exc
+        logger.exception("The assistant failed on message %s (attempt %s)", message_id, attempt)
+        if attempt >= settings.ASSISTANT_MAX_ATTEMPTS:
+            assist_give_up(message_id=message_id)
+            return "not understood"
+        raise self.retry(exc=exc, countdown=30 * 2 ** (attempt - 1), max_retries=None) from exc
     return insight.intent if insight else "skipped"
 
 
@@ -67,7 +80,8 @@ def assist_sweep_task() -> int:
     return len(waiting)
 
 
-@shared_task(name="messaging.draft_regenerate")
+@shared_task(name="messaging.draft_regenerate", soft_time_limit=settings.ASSISTANT_SOFT_TIME_LIMIT,
+             time_limit=settings.ASSISTANT_TIME_LIMIT)
 def draft_regenerate_task(message_id: int) -> str:
     """Another draft of one message, asked for by an agent."""
     from messaging.assistant.services import draft_rewrite

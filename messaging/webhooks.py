@@ -9,6 +9,7 @@ import json
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -101,13 +102,29 @@ def wazzup(request):
     return _receive_json("wazzup", request, parse_webhook)
 
 
+def _too_large(provider: str, size: str) -> HttpResponse:
+    logger.warning("%s webhook: refused a delivery of %s bytes of text (more than the limit)", provider, size)
+    return HttpResponse("too large", status=413, content_type="text/plain")
+
+
 @csrf_exempt
 @require_POST
 def email(request):
+    """SendGrid's Inbound Parse. The mail's text fields (text, HTML, headers; in raw
+    mode the whole MIME message) may take at most ``INBOUND_EMAIL_MAX_BYTES``: a
+    larger delivery is refused with 413 and nothing is stored. Attached files do not
+    count: they are dropped (only their names and types are kept)."""
     if not _secret_matches(request.GET.get("token"), settings.INBOUND_EMAIL_SECRET):
         return _refuse("email", request)
     try:
-        inbound = parse_inbound({key: request.POST.get(key, "") for key in request.POST})
+        form = {key: request.POST.get(key, "") for key in request.POST}
+    except RequestDataTooBig:  # over Django's DATA_UPLOAD_MAX_MEMORY_SIZE, before ours
+        return _too_large("email", request.headers.get("Content-Length", "?"))
+    size = sum(len(key.encode()) + len(value.encode()) for key, value in form.items())
+    if size > settings.INBOUND_EMAIL_MAX_BYTES:
+        return _too_large("email", str(size))
+    try:
+        inbound = parse_inbound(form)
     except PayloadError as exc:
         return _malformed("email", exc)
     message_receive(inbound=inbound)

@@ -148,10 +148,12 @@ def gunicorn_server(
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], *, name: str, beat: bool = False) -> Iterator[subprocess.Popen]:
-    """A real ``celery -A crystalbay worker`` (solo pool) with this environment;
-    with ``beat``, it runs the periodic schedule too (``crystalbay/celery.py``).
-    Stopped (warm shutdown, then killed) afterwards."""
+def celery_worker(env: dict[str, str], *, name: str, pool: str = "solo", beat: bool = False) -> Iterator[subprocess.Popen]:
+    """A real ``celery -A crystalbay worker`` (solo pool, or ``prefork`` with one
+    process, which enforces time limits) with this environment, consuming both
+    queues (``celery`` and the assistant's) as the README says; with ``beat``, it
+    runs the periodic schedule too (``crystalbay/celery.py``). Stopped (warm
+    shutdown, then killed) afterwards."""
     with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory() as scratch:
         beat_args = ["--beat", f"--schedule={scratch}/beat-schedule"] if beat else []
         process = subprocess.Popen(
@@ -162,7 +164,10 @@ def celery_worker(env: dict[str, str], *, name: str, beat: bool = False) -> Iter
                 "-A",
                 "crystalbay",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
+                "--concurrency=1",
+                "-Q",
+                "celery,assistant",
                 "-n",
                 name,
                 "--loglevel=INFO",

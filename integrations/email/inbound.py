@@ -23,11 +23,27 @@ from integrations.messages import Contact, InboundMessage, PayloadError
 PLATFORM = "email"
 # The part of a reply above the quoted earlier mail ("On … wrote:", "> …").
 _QUOTE_START = re.compile(r"^(On .{5,200} wrote:|.{0,80}\d{4}.{0,80}пишет:|-----Original Message-----|>)", re.M)
-_TAGS = re.compile(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", re.S | re.I)
+# A tag ends at the next "<" too, so that a run of "<<<…" is read once, not from each "<" to the end (quadratic).
+_TAGS = re.compile(r"<[^<>]*>")
+_HIDDEN_START = re.compile(r"<(script|style)\b", re.I)
+
+
+def _without_hidden(html_text: str) -> str:
+    """``html_text`` without its scripts and styles; one left open hides the rest, as
+    in a browser. Each block is found by moving on, never by searching again from its
+    start (a lazy ``.*?</script>`` from every "<script" is quadratic)."""
+    lower, kept, position = html_text.lower(), [], 0
+    while found := _HIDDEN_START.search(html_text, position):
+        kept.append(html_text[position:found.start()])
+        end = lower.find(f"</{found[1].lower()}", found.end())
+        close = lower.find(">", end) if end >= 0 else -1
+        position = close + 1 if close >= 0 else len(html_text)
+    kept.append(html_text[position:])
+    return " ".join(kept)
 
 
 def _plain(html_text: str) -> str:
-    text = _TAGS.sub(" ", re.sub(r"<br\s*/?>|</p>", "\n", html_text, flags=re.I))
+    text = _TAGS.sub(" ", re.sub(r"<br\s*/?>|</p>", "\n", _without_hidden(html_text), flags=re.I))
     return re.sub(r"[ \t]+", " ", html.unescape(text)).strip()
 
 

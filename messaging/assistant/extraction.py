@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -128,13 +129,32 @@ class Extraction(TravelFields):
 
 
 ENGINES = ("rules", "openai")
+# A word the bound cuts is dropped rather than read in half, when it is no longer than this.
+CUT_WORD_CHARS = 100
+# What a number may be written with ("1 500 000", "+7 (701) 123-45-67", "15.03"): one at the cut is dropped whole.
+NUMBER_CHARS = "0123456789 \u00a0\t\n.,:/+-()"
+
+
+def readable_part(text: str) -> str:
+    """The part of a message the assistant reads: its first ``ASSISTANT_MAX_CHARS``
+    characters (the message itself is stored whole), less the word and the number
+    the bound cuts, so that "1 500 000" is never read as "1 5"."""
+    limit = settings.ASSISTANT_MAX_CHARS
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    if not text[limit].isspace():
+        space = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
+        if space >= limit - CUT_WORD_CHARS:
+            head = head[:space]
+    return head.rstrip(NUMBER_CHARS)
 
 
 def extract(text: str, *, today: dt.date | None = None, engine: str | None = None) -> Extraction:
     """What ``text`` says. ``engine`` None means the model when one is configured,
     else the rules; when the model fails (``OpenAIError``: timeout, 429, an
     unusable answer …) the rules answer instead, with ``fallback: <reason>`` in
-    ``notes`` and a warning logged. ``today`` (default: today in Asia/Almaty)
+    ``notes`` and a warning logged. Either reads only ``readable_part(text)``. ``today`` (default: today in Asia/Almaty)
     anchors "в марте" and "на новый год"."""
     # The engines build Extractions, so they import this module: import them here.
     from integrations.openai import client
@@ -143,6 +163,7 @@ def extract(text: str, *, today: dt.date | None = None, engine: str | None = Non
     from messaging.assistant.rules import extract_rules
 
     today = today or timezone.localdate()
+    text = readable_part(text or "")
     engine = engine or ("openai" if client.configured() else "rules")
     if engine not in ENGINES:
         raise ValueError(f"unknown extraction engine {engine!r}; choose one of {', '.join(ENGINES)}")

@@ -20,7 +20,10 @@ to its client and lead. Once per message, however often it runs:
    inbound message.
 
 A failure in step 4 leaves the insight (``done`` False) for a re-run; nothing
-here can lose or block the message, which was stored before any of it.
+here can lose or block the message, which was stored before any of it. Each run
+is counted before it starts (``assist_attempt_count``); after
+``ASSISTANT_MAX_ATTEMPTS`` failed or killed runs the message is marked not
+understood (``assist_give_up``) and is never tried again.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -308,6 +311,44 @@ def message_assist(*, message_id: int) -> MessageInsight | None:
     else:
         MessageInsight.objects.filter(pk=insight.pk).update(done=True)
     return insight
+
+
+def assist_attempt_count(*, message_id: int) -> int:
+    """Count one more run of the assistant on the message, committed before the run
+    does anything, so that a run killed at its time limit has counted too. Returns
+    the run's number; 0 when no run is owed: the assistant finished the message, or
+    ``ASSISTANT_MAX_ATTEMPTS`` runs were made already (it is then marked not understood)."""
+    owed = Message.objects.filter(pk=message_id).exclude(insight__done=True)
+    with transaction.atomic():
+        counted = owed.filter(assist_attempts__lt=settings.ASSISTANT_MAX_ATTEMPTS).update(
+            assist_attempts=F("assist_attempts") + 1)
+        attempts = owed.values_list("assist_attempts", flat=True).first()
+    if counted:
+        return attempts
+    if attempts is not None:
+        assist_give_up(message_id=message_id)
+    return 0
+
+
+def assist_give_up(*, message_id: int) -> bool:
+    """Mark an inbound message the assistant failed on as not understood: an agent
+    sees it in the inbox and answers by hand; the sweep never queues it again. A
+    message the assistant finished is left as it is. True when marked now."""
+    message = Message.objects.filter(pk=message_id, direction=Message.Direction.IN).select_related(
+        "conversation").first()
+    if message is None:
+        return False
+    try:
+        with transaction.atomic():
+            MessageInsight.objects.create(message=message, intent=Intent.OTHER, language="", engine="", done=True,
+                                          gave_up=True)
+    except IntegrityError:
+        # Understood before (the draft step failed), or recorded by a run at the same moment.
+        if not MessageInsight.objects.filter(message=message, done=False).update(done=True, gave_up=True):
+            return False
+    logger.warning("The assistant gave up on message %s after %s attempts; it is marked not understood",
+                   message_id, message.assist_attempts)
+    return True
 
 
 def assist_waiting(*, older_than_seconds: int = 120, within_hours: int = 24, limit: int = 200) -> list[int]:

@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -147,3 +148,61 @@ def test_in_its_own_process_a_bad_line_means_a_non_zero_exit():
     assert done.returncode == 1
     assert len(done.stdout.splitlines()) == 1
     assert 'line 2: expected an object with a "text" string' in done.stderr
+
+
+# Shapes that made the rules take time growing faster than the text (issue 18): a run
+# of digits, ages that can be split in every way ("1,1,1…"), a range read from every
+# digit ("1 - 1 - …"), addresses searched from every letter, a 1 MB unbroken token.
+ADVERSARIAL = {
+    "digits": "1" * 100_000,
+    "spaced digits": "1 " * 50_000,
+    "phone prefixes": "+7" * 50_000,
+    "month names": "март " * 20_000,
+    "at signs": "a@" * 50_000,
+    "ages": "1," * 50_000,
+    "ranges": "1 - " * 25_000,
+    "thousands": "1 000 " * 16_667,
+    "dates": "1.1." * 25_000,
+    "thanks": "спасибо за " * 9_091,
+    "one token": "a" * 1_000_000,
+}
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=ADVERSARIAL)
+def test_a_huge_message_of_any_shape_is_read_in_under_a_second(tmp_path, settings, text):
+    settings.OPENAI_API_KEY = ""
+    source = tmp_path / "huge.jsonl"
+    source.write_text(lines({"text": text, "today": "2026-03-01"}), encoding="utf-8")
+
+    started = time.monotonic()
+    answers, errors = run(source, "--engine", "rules")
+    took = time.monotonic() - started
+
+    assert errors == "" and len(answers) == 1
+    assert took < 1.0, f"{took:.2f} s"
+
+
+def test_a_huge_message_is_understood_from_its_beginning(tmp_path, settings):
+    settings.OPENAI_API_KEY = ""
+    source = tmp_path / "huge.jsonl"
+    source.write_text(lines({"text": NHA_TRANG["text"] + " " + "1 000 " * 200_000, "today": "2026-02-01"},
+                            {"text": "1" * 100_000 + " Хотим в Нячанг", "today": "2026-02-01"}), encoding="utf-8")
+
+    (head, tail), errors = run(source, "--engine", "rules")
+
+    assert (head["destination_resort"], head["nights_from"], head["adults"], head["budget_amount"]) == (
+        "Nha Trang", 10, 2, 1_500_000)
+    assert tail["destination_resort"] is None  # beyond what the assistant reads
+
+
+def test_the_prefix_ends_at_a_space_and_never_reads_half_a_number(tmp_path, settings):
+    settings.OPENAI_API_KEY = ""
+    source = tmp_path / "cut.jsonl"
+    # The cut falls inside "1 500 000": its half ("1 5") must not be read as a budget.
+    text = "Хотим в Нячанг, на неделю, бюджет примерно 1 500 000 тенге, вдвоём"
+    settings.ASSISTANT_MAX_CHARS = text.index("1 500") + 3
+    source.write_text(lines({"text": text, "today": "2026-02-01"}), encoding="utf-8")
+
+    (answer,), errors = run(source, "--engine", "rules")
+
+    assert (answer["destination_resort"], answer["nights_from"], answer["budget_amount"]) == ("Nha Trang", 7, None)

@@ -2,6 +2,7 @@
 linking to the client and lead, the timeline, receipts, echoes, malformed input."""
 
 import copy
+import io
 import json
 import logging
 
@@ -225,6 +226,37 @@ def test_inbound_email_in_raw_mode(delivered):
     message = Message.objects.get()
     assert (message.chat_id, message.message_id, message.text) == (
         "aliya@example.kz", "raw-1@example.kz", "Нужна ли виза во Вьетнам?")
+
+
+@pytest.mark.parametrize("chars", [600_000, 2_000_000], ids=["over ours", "over Django's"])
+def test_an_email_with_more_text_than_the_limit_is_refused_with_413_and_nothing_stored(delivered, chars):
+    fields = {**payload("email_parse.json"), "text": "Хотим в Нячанг " + "а" * chars}  # 2 bytes a letter
+
+    assert delivered("email", fields).status_code == 413
+    assert not Message.objects.exists() and not Conversation.objects.exists()
+
+
+def test_an_email_under_the_limit_is_stored_whole_and_its_files_do_not_count(delivered, settings):
+    text = "Хотим в Нячанг, паспорт во вложении. " + "1" * 900_000
+    passport = io.BytesIO(b"%PDF-1.4 " + b"0" * 3_000_000)
+    passport.name = "passport.pdf"
+    info = json.dumps({"attachment1": {"filename": "passport.pdf", "type": "application/pdf"}})
+    fields = {**payload("email_parse.json"), "text": text, "attachments": "1", "attachment-info": info,
+              "attachment1": passport}
+
+    assert delivered("email", fields).status_code == 200
+
+    message = Message.objects.get()
+    assert message.text == text and message.attachments == [{"type": "application/pdf", "filename": "passport.pdf"}]
+
+
+@pytest.mark.parametrize("rest", ["<" * 500_000, "<script>" * 60_000], ids=["tags", "scripts"])
+def test_an_html_email_of_broken_tags_is_read_in_one_pass(delivered, rest):
+    # From each "<" the old patterns looked to the end for a ">" or a "</script>": hours.
+    fields = {**payload("email_parse.json"), "text": "", "html": "<p>Нячанг</p>" + rest}
+
+    assert delivered("email", fields).status_code == 200
+    assert Message.objects.get().text.startswith("Нячанг")
 
 
 def test_inbound_email_without_a_sender_is_400(webhooks):
