@@ -7,7 +7,9 @@
 
 Each model names the field that says whom a row belongs to
 (``access_owner_field``); a client also counts as an agent's when one of the
-client's leads is assigned to that agent.
+client's leads is assigned to that agent. That is why a person may not create a
+lead for a client they do not already see (``crm.services.clients.client_check_open``,
+asked by ``lead_create`` and ``client_get_or_create`` for every surface).
 """
 
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet

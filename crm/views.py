@@ -213,6 +213,7 @@ def quick_create(request):
     _require_worker(request.user)
     pipeline = selectors.board_pipeline(selectors.board_pipelines(), request.GET.get("pipeline"))
     form = QuickCreateForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         client = None
@@ -227,6 +228,8 @@ def quick_create(request):
             )
         except ValidationError as exc:
             form.add_error(None, exc)
+            if exc.code == services.CLIENT_TAKEN:
+                status = 409
         else:
             lead = Lead.objects.select_related("pipeline").get(pk=lead_pk)
             if not request.htmx:
@@ -240,30 +243,34 @@ def quick_create(request):
             return trigger_client_event(response, "crm:modal-close")
     context = {"form": form, "pipeline": pipeline}
     if request.htmx:
-        return render(request, f"{QUICK_CREATE}#form", context)
-    return render(request, QUICK_CREATE, context)
+        return render(request, f"{QUICK_CREATE}#form", context, status=status)
+    return render(request, QUICK_CREATE, context, status=status)
 
 
 @login_required
 @require_GET
 def client_lookup(request):
     """Who the quick-create form is about: the client with this phone or e-mail
-    (after normalisation), or clients the user may see whose name matches."""
+    (after normalisation), or clients the user may see whose name matches. A
+    client the user may not see is a 409 that names nobody, as the API's."""
     _require_worker(request.user)
     phone, email = request.GET.get("phone", ""), request.GET.get("email", "")
     name = " ".join(request.GET.get("full_name", "").split())
+    phone_error = ""
     try:
-        found = services.client_find(phone=phone, email=email)
-        phone_error = ""
+        phone_e164 = services.phone_normalize(phone)
     except ValidationError as exc:
-        found, phone_error = services.client_find(email=email), _error_message(exc)
-    visible = access.visible_to(request.user, Client.objects.all())
+        phone_e164, phone_error = None, _error_message(exc)
+    try:
+        found = services.client_find_for(user=request.user, phone=phone_e164, email=email)
+    except ValidationError as exc:
+        return render(request, f"{QUICK_CREATE}#lookup", {"taken": _error_message(exc)}, status=409)
     matches = []
     if found is None and len(name) >= 2:
+        visible = access.visible_to(request.user, Client.objects.all())
         matches = list(visible.filter(full_name__icontains=name).order_by("full_name")[:5])
     context = {
         "found": found,
-        "found_visible": found is not None and visible.filter(pk=found.pk).exists(),
         "matches": matches,
         "phone_error": phone_error,
         "typed": bool(phone.strip() or email.strip() or name),

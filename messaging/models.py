@@ -8,6 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client, Lead
 
+# A message is shown up to this many characters, the rest behind "Show all": a
+# mail can be megabytes long, and a page (or the lead's timeline) that carries it
+# whole is slow to send and slower for the browser to lay out.
+SHOWN_CHARS = 2000
+
+
+def excerpt(text: str) -> str:
+    """The first ``SHOWN_CHARS`` characters of ``text``, with "…" when there is more."""
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
+
 
 class Platform(models.TextChoices):
     TELEGRAM = "telegram", "Telegram"
@@ -139,6 +149,15 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.get_direction_display()}: {self.text[:60]}"
+
+    @property
+    def is_long(self) -> bool:
+        """Longer than the thread shows: the rest is behind "Show all"."""
+        return len(self.text) > SHOWN_CHARS
+
+    @property
+    def text_shown(self) -> str:
+        return self.text[:SHOWN_CHARS]
 
 
 class InboundDrain(models.Model):

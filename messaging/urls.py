@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.set_status, name="status"),
     path("<int:pk>/suggestions/<int:suggestion_id>/dismiss/", views.dismiss_suggestion, name="dismiss_suggestion"),
     path("messages/<int:pk>/retry/", views.retry, name="retry"),
+    path("messages/<int:pk>/text/", views.message_text, name="message_text"),
 ]
 
 webhook_urlpatterns = (

@@ -39,6 +39,7 @@ from messaging.services.conversations import (
 from messaging.services.outbound import may_reply, message_retry, reply_create
 
 INBOX = "messaging/inbox.html"
+MESSAGE_TEXT = "messaging/message_text.html"
 PENDING = (Message.Status.QUEUED, Message.Status.SENDING)
 # How many times (a second apart) the reply box asks whether another draft is written.
 DRAFT_WAIT_POLLS = 60
@@ -304,6 +305,19 @@ def retry(request, pk: int):
     message.refresh_from_db()
     return render(request, f"{INBOX}#message", {"message": message, "conversation": message.conversation,
                                                 "may_reply": True})
+
+
+@login_required
+@require_GET
+def message_text(request, pk: int):
+    """The whole text of a message the thread (or the lead's timeline) shows
+    shortened, for those who may read its conversation: in place with htmx, else
+    as a page of its own."""
+    _require_role(request.user)
+    message = access.get_visible_or_404(request.user, Message.objects.select_related("conversation"), pk=pk)
+    if request.htmx:
+        return render(request, f"{MESSAGE_TEXT}#text", {"message": message})
+    return render(request, MESSAGE_TEXT, {"message": message, "conversation": message.conversation})
 
 
 @login_required

@@ -2,13 +2,12 @@
 ``client_get_or_create`` (the same de-duplication as everywhere)."""
 
 import django_filters
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from crm import access, services
-from crm.api.common import Conflict, WorksWithCrm
+from crm.api.common import WorksWithCrm
 from crm.api.fields import MomentFilter, PersonSerializer, RowSerializer, phone_field
 from crm.models import Channel, Client, Language
 
@@ -68,14 +67,13 @@ class ClientViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ClientCreateSerializer, responses={201: ClientSerializer, 200: ClientSerializer})
     def create(self, request, *args, **kwargs):
         """The client with this phone or e-mail (normalised) when there is one the
-        person may see (200), else a new client (201)."""
+        person may see (200), else a new client (201); a colleague's client is a
+        409 that says nothing about it."""
         data = ClientCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         client, created = services.client_get_or_create(
             full_name=data.validated_data["full_name"], phone=data.validated_data.get("phone"),
             email=data.validated_data.get("email"), source=data.validated_data.get("source", ""), user=request.user,
         )
-        if not created and not access.can_view(request.user, client):
-            raise Conflict(_("A client with this phone or e-mail already exists and belongs to a colleague."))
         client = self.get_queryset().get(pk=client.pk)
         return Response(ClientSerializer(client).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

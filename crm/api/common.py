@@ -2,7 +2,7 @@
 and one translation of the services' errors into DRF's JSON answers.
 
 Services raise Django's ``ValidationError`` (a rule was broken: 400, or 409 when
-someone changed the row meanwhile) and ``PermissionDenied`` (403); the views
+someone changed the row meanwhile or the client named is a colleague's) and ``PermissionDenied`` (403); the views
 only call them, so the mapping lives here, once.
 """
 
@@ -14,6 +14,7 @@ from rest_framework import exceptions, pagination, permissions, status, throttli
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from crm import access
+from crm.services.clients import CLIENT_TAKEN
 
 
 class Conflict(exceptions.APIException):
@@ -24,8 +25,9 @@ class Conflict(exceptions.APIException):
 
 def service_error(exc: DjangoValidationError) -> exceptions.APIException:
     """A service's refusal as an API error: per field when the service named
-    fields, else under ``non_field_errors``; a stale version is a 409."""
-    if getattr(exc, "code", None) == "stale":
+    fields, else under ``non_field_errors``; a stale version and a client that is
+    not the person's (``CLIENT_TAKEN``) are a 409."""
+    if getattr(exc, "code", None) in ("stale", CLIENT_TAKEN):
         return Conflict(" ".join(exc.messages))
     if hasattr(exc, "error_dict"):
         return exceptions.ValidationError(exc.message_dict)

@@ -1,7 +1,14 @@
 """Writes to the CRM. Every page, API view, admin action, task and command that
 changes a client, lead or order calls one of these, so the rules hold everywhere."""
 
-from crm.services.clients import client_find, client_get_or_create, phone_normalize
+from crm.services.clients import (
+    CLIENT_TAKEN,
+    client_check_open,
+    client_find,
+    client_find_for,
+    client_get_or_create,
+    phone_normalize,
+)
 from crm.services.leads import (
     TRAVEL_FIELDS,
     lead_assign,
@@ -37,7 +44,10 @@ __all__ = [
     "ORDER_TRANSITIONS",
     "PAYMENT_TRANSITIONS",
     "TRAVEL_FIELDS",
+    "CLIENT_TAKEN",
+    "client_check_open",
     "client_find",
+    "client_find_for",
     "client_get_or_create",
     "lead_assign",
     "lead_assign_round_robin",

@@ -1,4 +1,14 @@
-"""Clients: one record per person, found by any normalised identifier."""
+"""Clients: one record per person, found by any normalised identifier.
+
+Rule for every surface where a person names a client — the board's quick
+create, the API, the CSV import, the tour search's "new lead for a client", the
+client look-up: creating a lead never widens what the person may see. A client
+the person may not see (an agent's colleague's) is refused with one message that
+says nothing about it — no name, no id — as ``/api/v1/clients/`` refuses it
+(409). Without this, the new lead would be the agent's, and through it the client
+(``crm.access``: a client counts as an agent's when one of its leads is).
+The system's own intakes (webhooks, the public booking form) have no person and
+attach to any client."""
 
 import phonenumbers
 from django.conf import settings
@@ -26,6 +36,23 @@ def phone_normalize(raw: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+CLIENT_TAKEN = "client_taken"
+
+
+def client_check_open(*, user, client: Client, by_contact: bool = False) -> None:
+    """Refuse (``ValidationError`` with code ``CLIENT_TAKEN``) a client the person
+    may not see; ``user`` None is the system, which may use any client.
+    ``by_contact``: the person typed the client's phone or e-mail (the message says so)."""
+    if user is None or access.can_view(user, client):
+        return
+    if by_contact:
+        message = _("A client with this phone or e-mail already exists and is handled by another agent. "
+                    "Ask your manager.")
+    else:
+        message = _("This client is handled by another agent. Ask your manager.")
+    raise ValidationError(message, code=CLIENT_TAKEN)
+
+
 def client_find(*, phone: str | None = None, email: str | None = None, telegram_id: int | None = None,
                 whatsapp_id: str | None = None) -> Client | None:
     """The existing client matching any of the identifiers, after normalisation."""
@@ -44,6 +71,15 @@ def client_find(*, phone: str | None = None, email: str | None = None, telegram_
     return None
 
 
+def client_find_for(*, user, phone: str | None = None, email: str | None = None) -> Client | None:
+    """The existing client with this phone or e-mail, for a person who is about to
+    work with it: refused (``client_check_open``) when it is not the person's to see."""
+    client = client_find(phone=phone, email=email)
+    if client is not None:
+        client_check_open(user=user, client=client, by_contact=True)
+    return client
+
+
 @transaction.atomic
 def client_get_or_create(*, full_name: str, phone: str | None, email: str | None, user,
                          source: str = "") -> tuple[Client, bool]:
@@ -52,14 +88,15 @@ def client_get_or_create(*, full_name: str, phone: str | None, email: str | None
     A new client needs a name and a phone or an e-mail, so that the next
     request from the same person finds them. Two people creating the same
     client at once get one row: the database's unique identifiers decide, and
-    the loser finds the winner's row."""
+    the loser finds the winner's row. An existing client the person may not see
+    is refused (see the module's rule)."""
     if not (access.is_supervisor(user) or access.is_agent(user)):
         raise PermissionDenied(_("You may not create clients."))
     phone_e164 = phone_normalize(phone)
     email = (email or "").strip().lower() or None
     if email:
         EmailValidator(message=_("“%(value)s” is not an e-mail address.") % {"value": email})(email)
-    if existing := client_find(phone=phone_e164, email=email):
+    if existing := client_find_for(user=user, phone=phone_e164, email=email):
         return existing, False
     full_name = " ".join((full_name or "").split())
     if not full_name:
@@ -72,7 +109,7 @@ def client_get_or_create(*, full_name: str, phone: str | None, email: str | None
         with transaction.atomic():
             client.save()
     except IntegrityError:
-        if existing := client_find(phone=phone_e164, email=email):
+        if existing := client_find_for(user=user, phone=phone_e164, email=email):
             return existing, False
         raise
     return client, True

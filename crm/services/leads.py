@@ -40,7 +40,7 @@ from crm.models import (
     StageKind,
 )
 from crm.roles import Role
-from crm.services.clients import client_get_or_create
+from crm.services.clients import client_check_open, client_get_or_create
 
 COLUMN_STEP = 1024.0
 # Spread out this many cards at most in one go when a gap is used up.
@@ -138,11 +138,14 @@ def lead_create(*, lead: Lead, user) -> Lead:
     """Save a new lead (built but not saved by a form or an intake): it enters its
     stage — the pipeline's first one when none is given — like a moved lead does,
     and the entry is recorded in the stage history and on the client's timeline.
-    A new lead cannot start in a won stage (it has no order yet).
-    Assignment is a separate step (``lead_assign``), with its own rights.
-    ``user`` None is the system itself (the website's booking form): no one to check."""
+    A new lead cannot start in a won stage (it has no order yet), nor be made by a
+    person for a client they may not see (``client_check_open``: a lead would open
+    the client to them). Assignment is a separate step (``lead_assign``), with its
+    own rights. ``user`` None is the system itself (the website's booking form):
+    no one to check."""
     if user is not None and not (access.is_supervisor(user) or access.is_agent(user)):
         raise PermissionDenied(_("You may not create leads."))
+    client_check_open(user=user, client=lead.client)
     if lead.stage_id is None:
         lead.stage = lead.pipeline.stages.order_by("position", "id").first()
     if lead.stage.pipeline_id != lead.pipeline_id:

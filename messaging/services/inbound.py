@@ -24,6 +24,7 @@ import uuid
 import psycopg
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +32,7 @@ from crm.models import ActivityKind, Notification, StageKind
 from crm.services.matching import Identifiers, client_match, open_lead_for
 from crm.services.timeline import activity_record
 from integrations.messages import InboundMessage, StatusUpdate
-from messaging.models import Conversation, InboundDrain, Message
+from messaging.models import Conversation, InboundDrain, Message, excerpt
 
 logger = logging.getLogger(__name__)
 PREVIEW_LENGTH = 200
@@ -251,10 +252,18 @@ def _notify(conversation: Conversation, message: Message) -> None:
     )
 
 
-def timeline_text(message: Message) -> str:
+def message_record(*, conversation: Conversation, message: Message) -> None:
+    """The message's entry on the client's timeline (and its lead's). The entry
+    refers to the message and keeps only an excerpt of its text (the message is
+    the one copy); a longer text is a link away (``full_text_url``)."""
     arrow = "←" if message.direction == Message.Direction.IN else "→"
     body = message.text or preview_of("", message.attachments)
-    return f"{message.get_platform_display()} {arrow} {body}"
+    data = {"message": message.pk, "conversation": conversation.pk, "direction": message.direction,
+            "platform": message.platform}
+    if message.is_long:
+        data["full_text_url"] = reverse("messaging:message_text", args=[message.pk])
+    activity_record(client=conversation.client, lead=conversation.lead, kind=ActivityKind.MESSAGE,
+                    author=message.author, text=f"{message.get_platform_display()} {arrow} {excerpt(body)}", data=data)
 
 
 @transaction.atomic
@@ -275,10 +284,7 @@ def inbound_process(*, message_id: int) -> bool:
             conversation.lead = lead
         if conversation.assignee_id is None and lead.assignee_id is not None:
             conversation.assignee = lead.assignee
-        activity_record(client=conversation.client, lead=conversation.lead, kind=ActivityKind.MESSAGE,
-                        text=timeline_text(message), author=message.author,
-                        data={"message": message.pk, "conversation": conversation.pk, "direction": message.direction,
-                              "platform": message.platform})
+        message_record(conversation=conversation, message=message)
     conversation.save(update_fields=["client", "lead", "assignee"])
     _notify(conversation, message)
     message.needs_processing = False

@@ -33,8 +33,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import access
-from crm.models import ActivityKind
-from crm.services.timeline import activity_record
 from integrations.email.client import email_send
 from integrations.http import ProviderError
 from integrations.telegram import client as telegram
@@ -42,7 +40,7 @@ from integrations.wazzup import client as wazzup
 from integrations.wazzup.inbound import split_chat_key
 from integrations.whatsapp import client as whatsapp
 from messaging.models import Conversation, Draft, Message, Platform
-from messaging.services.inbound import preview_of, timeline_text
+from messaging.services.inbound import message_record, preview_of
 
 logger = logging.getLogger(__name__)
 MAX_LENGTH = 4096
@@ -125,10 +123,7 @@ def system_reply_create(*, conversation: Conversation, text: str, sender_name: s
 def _record_and_queue(conversation: Conversation, message: Message) -> None:
     """A stored reply goes on the lead's timeline and to the sending task (after commit)."""
     if conversation.client_id:
-        activity_record(client=conversation.client, lead=conversation.lead, kind=ActivityKind.MESSAGE,
-                        author=message.author, text=timeline_text(message),
-                        data={"message": message.pk, "conversation": conversation.pk, "direction": "out",
-                              "platform": message.platform})
+        message_record(conversation=conversation, message=message)
     _queue(message.pk)
 
 

@@ -89,6 +89,23 @@ def test_a_new_lead_is_opened_for_a_client_and_given_to_the_agent_once(client, f
     assert lead.destination_resort == snapshot.resort and lead.adults == 2 and lead.nights_from == 7
 
 
+@pytest.mark.parametrize(("person", "opens"), [("agent", True), ("colleague", False), ("manager", True)])
+def test_a_new_lead_for_a_client_only_of_someone_who_may_see_it(client, fake_samo, agent, request, person, opens):
+    customer = ClientFactory(full_name="Айдана Бекова", owner=agent)
+    LeadFactory(client=customer, assignee=agent)
+    client.force_login(request.getfixturevalue(person))
+    url = first_offer_url(client)
+    assert ("Айдана Бекова" in client.get(url, **EN).content.decode()) is opens
+
+    response = client.post(url, {"token": str(uuid.uuid4()), "lead": "", "client": customer.pk}, **EN)
+
+    assert OfferSnapshot.objects.exists() is opens
+    assert Lead.objects.filter(client=customer).count() == (2 if opens else 1)
+    if not opens:
+        assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+        assert client.get(f"/api/v1/clients/{customer.pk}/").status_code == 404
+
+
 def test_an_agent_cannot_attach_to_a_colleagues_lead(client, fake_samo, agent, colleague):
     theirs = LeadFactory(assignee=colleague)
     client.force_login(agent)

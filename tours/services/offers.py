@@ -76,8 +76,6 @@ def _attach(*, user, offer: Offer, result: SearchResult, lead: Lead | None, clie
         if lead is None:
             if client is None:
                 raise ValidationError(_("Choose a lead, or a client to open a new lead for."))
-            if not access.can_view(user, client):
-                raise PermissionDenied(_("You may not work with this client."))
             lead = _new_lead(client=client, user=user, offer=offer, result=result, trip=trip)
         else:
             lead = Lead.objects.select_for_update().select_related("client").get(pk=lead.pk)
@@ -108,7 +106,8 @@ def _attach(*, user, offer: Offer, result: SearchResult, lead: Lead | None, clie
 def offer_attach(*, user, offer: Offer, result: SearchResult, lead: Lead | None = None, client: Client | None = None,
                  request_token: uuid.UUID | None = None, trip: dict | None = None) -> tuple[OfferSnapshot, bool]:
     """Attach a SAMO offer to a lead the user may change, or to a new lead of a
-    client the user sees (the new lead is theirs); ``user`` None: the system (the
+    client the user sees (the new lead is theirs; ``lead_create`` refuses a client
+    the user may not see); ``user`` None: the system (the
     Telegram bot) attaching to an existing lead. The snapshot keeps every field of
     the offer and when SAMO priced it; the lead's timeline gets an "offer" entry.
 
