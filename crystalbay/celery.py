@@ -8,6 +8,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crystalbay.settings")
 app = Celery("crystalbay")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# celery-redbeat (beat's lock, see settings) asks for its settings by their bare names,
+# which Django's CELERY_ prefix hides from it: give it them under those names as well.
+app.conf.update({name.removeprefix("CELERY_").lower(): value for name, value in app.conf.items()
+                 if name.startswith("CELERY_REDBEAT_")})
 
 # Every periodic schedule lives here, in one place; apps add theirs as they grow.
 app.conf.beat_schedule = {

@@ -130,6 +130,26 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "visibility_timeout": 3600}
 CELERY_TIMEZONE = "Asia/Almaty"
 
+# --- Celery beat: once per installation ----------------------------------------
+# With Redis, beat keeps the schedule's state (``crystalbay/celery.py`` defines it)
+# and a lock in Redis (celery-redbeat): any number of beat processes may run, one
+# holds the lock and sends, the others wait for it (looking every
+# CELERY_BEAT_MAX_LOOP_INTERVAL seconds) and take over when it stops or its lock
+# lapses. Without Redis, beat keeps its state in a local file as before.
+
+if REDIS_URL:
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_REDIS_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "retry_period": 60}
+    CELERY_REDBEAT_KEY_PREFIX = "redbeat:"
+    CELERY_REDBEAT_LOCK_KEY = "redbeat::lock"
+    # The holder renews the lock on every tick (at least every CELERY_BEAT_MAX_LOOP_INTERVAL
+    # seconds); a beat that died without releasing it is replaced after this many seconds.
+    CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_TIMEOUT", default=150)
+    CELERY_BEAT_MAX_LOOP_INTERVAL = 30
+    if CELERY_REDBEAT_LOCK_TIMEOUT <= CELERY_BEAT_MAX_LOOP_INTERVAL:
+        raise ImproperlyConfigured(f"BEAT_LOCK_TIMEOUT must be longer than {CELERY_BEAT_MAX_LOOP_INTERVAL} seconds.")
+
 # --- Auth ------------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -122,32 +122,38 @@ def gunicorn_server(env: dict[str, str], *, ready_path: str = "/health", startup
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], *, name: str) -> Iterator[subprocess.Popen]:
-    """A real ``celery -A crystalbay worker`` (solo pool) with this environment;
+def celery_process(env: dict[str, str], *args: str, app: str = "crystalbay") -> Iterator[subprocess.Popen]:
+    """``celery -A <app> <args>`` with this environment, its output kept aside;
     stopped (warm shutdown, then killed) afterwards."""
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "crystalbay",
-                "worker",
-                "--pool=solo",
-                "-n",
-                name,
-                "--loglevel=INFO",
-            ],
+            [sys.executable, "-m", "celery", "-A", app, *args, "--loglevel=INFO"],
             cwd=BASE_DIR,
             env=process_env(env),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        process.log = log
         try:
             yield process
         finally:
             stop(process, timeout=15)
+
+
+def process_log(process: subprocess.Popen) -> str:
+    """The last of what a process started by ``celery_process`` wrote so far (read
+    without moving the offset the process writes at)."""
+    descriptor = process.log.fileno()
+    size = os.fstat(descriptor).st_size
+    return os.pread(descriptor, 4000, max(0, size - 4000)).decode(errors="replace")
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], *, name: str, queues: str | None = None) -> Iterator[subprocess.Popen]:
+    """A real ``celery -A crystalbay worker`` (solo pool) with this environment,
+    on the default queue or on ``queues`` ("celery,assistant")."""
+    with celery_process(env, "worker", "--pool=solo", "-n", name, *([f"--queues={queues}"] if queues else [])) as process:
+        yield process
 
 
 @pytest.fixture
