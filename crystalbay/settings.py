@@ -95,6 +95,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # /health must answer 503 quickly when the database is gone, not hang.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+# Behind PgBouncer in transaction mode (README "Scaling past one machine"): no server-side
+# cursors (DATABASE_SERVER_SIDE_CURSORS=0) and, with a PgBouncer older than 1.21 or
+# without max_prepared_statements, no prepared statements (DATABASE_PREPARED_STATEMENTS=0:
+# the webhook's receiving statement is then planned on every delivery).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = not env.bool("DATABASE_SERVER_SIDE_CURSORS", default=True)
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Covering indexes (INCLUDE) are a PostgreSQL speed-up; SQLite builds them on the key columns alone.
