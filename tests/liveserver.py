@@ -92,7 +92,8 @@ def _wait_until_ready(process: subprocess.Popen, log, probe, *, what: str, timeo
 
 
 @contextmanager
-def gunicorn_server(env: dict[str, str], *, ready_path: str = "/health", startup_timeout: float = 30) -> Iterator[str]:
+def gunicorn_server(env: dict[str, str], *, ready_path: str = "/health", startup_timeout: float = 30,
+                    workers: int = 1) -> Iterator[str]:
     """Serve ``crystalbay.wsgi`` on a free localhost port; yield its base URL once
     ``ready_path`` answers (with any status), stop it afterwards.
 
@@ -109,7 +110,7 @@ def gunicorn_server(env: dict[str, str], *, ready_path: str = "/health", startup
                 "gunicorn",
                 "crystalbay.wsgi",
                 f"--bind=fd://{listener.fileno()}",
-                "--workers=1",
+                f"--workers={workers}",
                 "--timeout=30",
                 "--graceful-timeout=5",
             ],
