@@ -31,29 +31,44 @@ class RequestIdTask(Task):
 app = Celery("crystalbay", task_cls=RequestIdTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+REDBEAT_SETTINGS = ("redbeat_redis_url", "redbeat_redis_options", "redbeat_key_prefix", "redbeat_lock_key",
+                    "redbeat_lock_timeout")
 
-# Every periodic schedule lives here, in one place; apps add theirs as they grow.
-app.conf.beat_schedule = {
+
+@app.on_after_configure.connect
+def _settings_configured(sender, source, **kwargs):
+    """celery-redbeat (beat's lock, see settings) asks whether its settings are there
+    by their bare names, which Django's CELERY_ prefix hides: name them so as well.
+    The replies sweep takes its interval from the settings, readable only now."""
+    source.update({name: source.get(name) for name in REDBEAT_SETTINGS if source.get(name) is not None})
+    beat_schedule["messaging-replies-sweep"]["schedule"] = float(settings.MESSAGING_SEND_SWEEP_SECONDS)
+
+
+# Every periodic schedule lives here, in one place; apps add theirs as they grow. Built
+# apart and handed over at the end: reading app.conf here would load the settings while
+# a settings module that imports crystalbay.settings is still being imported.
+beat_schedule = {
     # crm: reminders of tasks falling due, and SLA breaches (both idempotent).
     "crm-task-reminders": {"task": "crm.tasks.send_task_reminders", "schedule": 60.0},
     "crm-sla-breaches": {"task": "crm.tasks.record_sla_breaches", "schedule": 300.0},
 }
 
 # tours: SAMO reference data every three hours (fresh for six), the default price searches hourly.
-app.conf.beat_schedule.update({
+beat_schedule.update({
     "tours-samo-preload": {"task": "tours.samo_preload", "schedule": crontab(minute=7, hour="*/3")},
     "tours-samo-preload-prices": {"task": "tours.samo_preload", "schedule": crontab(minute=37),
                                   "kwargs": {"prices": True}},
 })
 
 # messaging: process inbound messages whose hand-over to the worker was lost (idempotent).
-app.conf.beat_schedule["messaging-inbound-drain"] = {"task": "messaging.inbound_drain", "schedule": 300.0}
-app.conf.beat_schedule["messaging-assist-sweep"] = {"task": "messaging.assist_sweep", "schedule": 300.0}
+beat_schedule["messaging-inbound-drain"] = {"task": "messaging.inbound_drain", "schedule": 300.0}
+beat_schedule["messaging-assist-sweep"] = {"task": "messaging.assist_sweep", "schedule": 300.0}
 
 # integrations: the nightly backup of the database and the uploaded files, keeping the newest BACKUP_KEEP.
-app.conf.beat_schedule["integrations-backup-nightly"] = {
+beat_schedule["integrations-backup-nightly"] = {
     "task": "integrations.backup_nightly", "schedule": crontab(minute=30, hour=2),
 }
+
 
 @task_prerun.connect
 def _eager_task_takes_its_request_id(task=None, **kwargs):
@@ -91,12 +106,14 @@ def beat_heartbeat() -> None:
     beat_heartbeat_record()
 
 
-app.conf.beat_schedule["crystalbay-beat-heartbeat"] = {"task": "crystalbay.beat_heartbeat", "schedule": 60.0}
+beat_schedule["crystalbay-beat-heartbeat"] = {"task": "crystalbay.beat_heartbeat", "schedule": 60.0}
 # Retention: API log rows and raw provider payloads older than their settings' days, nightly, in batches.
-app.conf.beat_schedule.update({
+beat_schedule.update({
     "integrations-api-log-prune": {"task": "integrations.api_log_prune", "schedule": crontab(minute=23, hour=3)},
     "messaging-raw-payloads-clear": {"task": "messaging.raw_payloads_clear", "schedule": crontab(minute=43, hour=3)},
 })
 # messaging: send the replies whose hand-over to the worker failed (Redis was down) or was lost.
-app.conf.beat_schedule["messaging-replies-sweep"] = {"task": "messaging.replies_sweep",
-                                                     "schedule": float(settings.MESSAGING_SEND_SWEEP_SECONDS)}
+# (every MESSAGING_SEND_SWEEP_SECONDS: set once the settings are read, in _settings_configured).
+beat_schedule["messaging-replies-sweep"] = {"task": "messaging.replies_sweep", "schedule": 60.0}
+
+app.conf.beat_schedule = beat_schedule

@@ -108,6 +108,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # /health must answer 503 quickly when the database is gone, not hang.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+# Behind PgBouncer in transaction mode (README "Scaling past one machine"): no server-side
+# cursors (DATABASE_SERVER_SIDE_CURSORS=0) and, with a PgBouncer older than 1.21 or
+# without max_prepared_statements, no prepared statements (DATABASE_PREPARED_STATEMENTS=0:
+# the webhook's receiving statement is then planned on every delivery).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = not env.bool("DATABASE_SERVER_SIDE_CURSORS", default=True)
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Covering indexes (INCLUDE) are a PostgreSQL speed-up; SQLite builds them on the key columns alone.
@@ -160,6 +166,26 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 ASSISTANT_QUEUE = "assistant"
 CELERY_TASK_ROUTES = {name: {"queue": ASSISTANT_QUEUE} for name in (
     "messaging.message_assist", "messaging.draft_regenerate", "messaging.assist_sweep")}
+
+# --- Celery beat: once per installation ----------------------------------------
+# With Redis, beat keeps the schedule's state (``crystalbay/celery.py`` defines it)
+# and a lock in Redis (celery-redbeat): any number of beat processes may run, one
+# holds the lock and sends, the others wait for it (looking every
+# CELERY_BEAT_MAX_LOOP_INTERVAL seconds) and take over when it stops or its lock
+# lapses. Without Redis, beat keeps its state in a local file as before.
+
+if REDIS_URL:
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_REDIS_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "retry_period": 60}
+    CELERY_REDBEAT_KEY_PREFIX = "redbeat:"
+    CELERY_REDBEAT_LOCK_KEY = "redbeat::lock"
+    # The holder renews the lock on every tick (at least every CELERY_BEAT_MAX_LOOP_INTERVAL
+    # seconds); a beat that died without releasing it is replaced after this many seconds.
+    CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_TIMEOUT", default=150)
+    CELERY_BEAT_MAX_LOOP_INTERVAL = 30
+    if CELERY_REDBEAT_LOCK_TIMEOUT <= CELERY_BEAT_MAX_LOOP_INTERVAL:
+        raise ImproperlyConfigured(f"BEAT_LOCK_TIMEOUT must be longer than {CELERY_BEAT_MAX_LOOP_INTERVAL} seconds.")
 
 # --- Auth ------------------------------------------------------------------
 

@@ -3,6 +3,8 @@ environment: for what a test inside the Django process cannot show (a database
 that does not answer, a real Celery worker behind a real broker)."""
 
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -88,14 +90,25 @@ def collectstatic(static_root: Path, env: dict[str, str]) -> subprocess.Complete
     )
 
 
+def _wait_until_ready(process: subprocess.Popen, log, probe, *, what: str, timeout: float) -> None:
+    """Call ``probe`` until it no longer fails to connect; raise with the log when
+    the process exits or ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}:\n{_log_tail(log)}")
+        try:
+            probe()
+            return
+        except OSError:  # requests' connection errors and timeouts are OSErrors too
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not answer in {timeout} s:\n{_log_tail(log)}") from None
+            time.sleep(0.2)
+
+
 @contextmanager
-def gunicorn_server(
-    env: dict[str, str],
-    *,
-    ready_path: str = "/health",
-    startup_timeout: float = 30,
-    static_root: Path | None = None,
-) -> Iterator[str]:
+def gunicorn_server(env: dict[str, str], *, ready_path: str = "/health", startup_timeout: float = 30,
+                    workers: int = 1, static_root: Path | None = None) -> Iterator[str]:
     """Serve ``crystalbay.wsgi`` on a free localhost port; yield its base URL once
     ``ready_path`` answers (with any status), stop it afterwards.
 
@@ -117,7 +130,7 @@ def gunicorn_server(
                 "gunicorn",
                 "crystalbay.wsgi",
                 f"--bind=fd://{listener.fileno()}",
-                "--workers=1",
+                f"--workers={workers}",
                 "--timeout=30",
                 "--graceful-timeout=5",
             ],
@@ -129,59 +142,52 @@ def gunicorn_server(
         )
         listener.close()
         try:
-            deadline = time.monotonic() + startup_timeout
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{_log_tail(log)}")
-                try:
-                    requests.get(base_url + ready_path, timeout=10)
-                    break
-                except (requests.ConnectionError, requests.Timeout):
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(
-                            f"gunicorn did not answer in {startup_timeout} s:\n{_log_tail(log)}"
-                        ) from None
-                    time.sleep(0.2)
+            _wait_until_ready(process, log, lambda: requests.get(base_url + ready_path, timeout=10),
+                              what="gunicorn", timeout=startup_timeout)
             yield base_url
         finally:
             stop(process)
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], *, name: str, pool: str = "solo", beat: bool = False) -> Iterator[subprocess.Popen]:
-    """A real ``celery -A crystalbay worker`` (solo pool, or ``prefork`` with one
-    process, which enforces time limits) with this environment, consuming both
-    queues (``celery`` and the assistant's) as the README says; with ``beat``, it
-    runs the periodic schedule too (``crystalbay/celery.py``). Stopped (warm
-    shutdown, then killed) afterwards."""
-    with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory() as scratch:
-        beat_args = ["--beat", f"--schedule={scratch}/beat-schedule"] if beat else []
+def celery_process(env: dict[str, str], *args: str, app: str = "crystalbay") -> Iterator[subprocess.Popen]:
+    """``celery -A <app> <args>`` with this environment, its output kept aside;
+    stopped (warm shutdown, then killed) afterwards."""
+    with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "crystalbay",
-                "worker",
-                f"--pool={pool}",
-                "--concurrency=1",
-                "-Q",
-                "celery,assistant",
-                "-n",
-                name,
-                "--loglevel=INFO",
-                *beat_args,
-            ],
+            [sys.executable, "-m", "celery", "-A", app, *args, "--loglevel=INFO"],
             cwd=BASE_DIR,
             env=process_env(env),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        process.log = log
         try:
             yield process
         finally:
             stop(process, timeout=15)
+
+
+def process_log(process: subprocess.Popen) -> str:
+    """The last of what a process started by ``celery_process`` wrote so far (read
+    without moving the offset the process writes at)."""
+    descriptor = process.log.fileno()
+    size = os.fstat(descriptor).st_size
+    return os.pread(descriptor, 4000, max(0, size - 4000)).decode(errors="replace")
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], *, name: str, queues: str = "celery,assistant", pool: str = "solo",
+                  beat: bool = False) -> Iterator[subprocess.Popen]:
+    """A real ``celery -A crystalbay worker`` with this environment, consuming both
+    queues (``celery`` and the assistant's) as the README says, or ``queues``; solo
+    pool, or ``prefork`` with one process (which enforces time limits); with
+    ``beat``, it runs the periodic schedule too (``crystalbay/celery.py``)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        beat_args = ["--beat", f"--schedule={scratch}/beat-schedule"] if beat else []
+        with celery_process(env, "worker", f"--pool={pool}", "--concurrency=1", f"--queues={queues}", "-n", name,
+                            *beat_args) as process:
+            yield process
 
 
 def free_port() -> int:
@@ -243,3 +249,54 @@ def task_sender(broker_url: str):
     from celery import Celery
 
     return Celery(broker=broker_url, backend=broker_url, set_as_current=False)
+
+
+PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+
+
+def pgbouncer_version() -> tuple[int, ...] | None:
+    """The installed PgBouncer's version, None when it is not installed."""
+    if not os.path.exists(PGBOUNCER):
+        return None
+    output = subprocess.run([PGBOUNCER, "--version"], capture_output=True, text=True, check=True).stdout
+    return tuple(int(part) for part in re.search(r"PgBouncer (\d+)\.(\d+)", output).groups())
+
+
+@contextmanager
+def pgbouncer_server(settings_dict: dict, *, pool_mode: str = "transaction", pool_size: int = 3,
+                     max_prepared_statements: int | None = None, startup_timeout: float = 15) -> Iterator[str]:
+    """A private PgBouncer on a free localhost port in front of the database
+    Django is connected to (trust authentication, its config in a temporary
+    directory); yields a DATABASE_URL through it. Run as the ``postgres`` user
+    when this is root (PgBouncer refuses root)."""
+    name = settings_dict["NAME"]
+    user = settings_dict.get("USER") or "postgres"
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    settings = [
+        "[databases]",
+        f"{name} = host={settings_dict.get('HOST') or '127.0.0.1'} port={settings_dict.get('PORT') or 5432} "
+        f"dbname={name} user={user}" + (f" password={settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""),
+        "[pgbouncer]",
+        "listen_addr = 127.0.0.1", f"listen_port = {port}", "unix_socket_dir =",
+        "auth_type = trust", "auth_file = {dir}/userlist.txt",
+        f"pool_mode = {pool_mode}", f"default_pool_size = {pool_size}", "max_client_conn = 200",
+        "ignore_startup_parameters = extra_float_digits", "server_reset_query =",
+    ]
+    if max_prepared_statements is not None:
+        settings.append(f"max_prepared_statements = {max_prepared_statements}")
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    with tempfile.TemporaryDirectory() as directory, tempfile.TemporaryFile() as log:
+        config = Path(directory) / "pgbouncer.ini"
+        config.write_text("\n".join(settings).replace("{dir}", directory) + "\n")
+        (Path(directory) / "userlist.txt").write_text(f'"{user}" ""\n')
+        if as_user:
+            for path in (directory, config, Path(directory) / "userlist.txt"):
+                shutil.chown(path, "postgres")
+        process = subprocess.Popen([*as_user, PGBOUNCER, str(config)], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_ready(process, log, lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close(),
+                              what="pgbouncer", timeout=startup_timeout)
+            yield database_url({**settings_dict, "HOST": "127.0.0.1", "PORT": str(port)})
+        finally:
+            stop(process)

@@ -15,7 +15,7 @@ PROBE = (
     "'eager': s.CELERY_TASK_ALWAYS_EAGER, 'broker': s.CELERY_BROKER_URL, 'cors': s.CORS_ALLOWED_ORIGINS, "
     "'lang': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE, 'currency': s.DEFAULT_CURRENCY, "
     "'hsts': s.SECURE_HSTS_SECONDS, 'secure_cookie': s.SESSION_COOKIE_SECURE, 'ssl_redirect': s.SECURE_SSL_REDIRECT, "
-    "'proxy': list(s.SECURE_PROXY_SSL_HEADER)}))"
+    "'proxy': list(s.SECURE_PROXY_SSL_HEADER), 'beat': getattr(s, 'CELERY_BEAT_SCHEDULER', None)}))"
 )
 
 
@@ -34,6 +34,7 @@ def test_laptop_defaults_need_nothing_but_debug():
     assert loaded["db"] == "django.db.backends.sqlite3"
     assert loaded["cache"].endswith("LocMemCache")
     assert loaded["eager"] is True and loaded["broker"] == "memory://"
+    assert loaded["beat"] is None  # Celery's own file-based schedule
     assert (loaded["lang"], loaded["tz"], loaded["currency"]) == ("ru", "Asia/Almaty", "KZT")
     assert loaded["secure_cookie"] is False
 
@@ -48,6 +49,7 @@ def test_production_settings_from_the_environment():
     assert loaded["db"] == "django.db.backends.postgresql"
     assert loaded["cache"].endswith("RedisCache")
     assert loaded["eager"] is False and loaded["broker"] == "redis://cache:6379/0"
+    assert loaded["beat"] == "redbeat.RedBeatScheduler"  # one beat sends, others wait for its lock
     assert loaded["cors"] == ["https://crystalbay.kz", "https://www.crystalbay.kz"]
     assert loaded["hsts"] >= 31536000 and loaded["secure_cookie"] is True and loaded["ssl_redirect"] is True
     assert loaded["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]

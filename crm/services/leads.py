@@ -59,6 +59,14 @@ def _column(stage: Stage, *, without: Lead | None = None):
     return column.exclude(pk=without.pk) if without is not None and without.pk else column
 
 
+def _column_held(stage: Stage) -> None:
+    """Hold a column while a place in it is chosen: two cards dropped into one
+    column at the same moment (two people, two web servers) would otherwise take
+    the same free place. Taken before the lead's own lock, always in that order;
+    NO KEY, so new leads can still be created in the column meanwhile."""
+    list(Stage.objects.select_for_update(no_key=True).filter(pk=stage.pk).values_list("pk", flat=True))
+
+
 def _column_end_position(stage: Stage, *, without: Lead | None = None) -> float:
     last = _column(stage, without=without).aggregate(last=Max("position"))["last"]
     return (last or 0) + COLUMN_STEP
@@ -195,6 +203,7 @@ def lead_move(*, lead: Lead, stage: Stage, user, note: str = "", lost_reason: st
     reason and a won stage a live order (see the module's rules). A change of
     stage is recorded in the stage history and on the timeline and restarts the
     SLA clock; a move within the column only changes the order."""
+    _column_held(stage)
     lead = _locked_for_change(lead, user=user, expected_version=expected_version)
     if stage.pipeline_id != lead.pipeline_id:
         raise ValidationError(_("The stage belongs to another pipeline."), code="other_pipeline")

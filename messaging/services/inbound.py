@@ -22,6 +22,7 @@ import time
 import uuid
 
 import psycopg
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -131,9 +132,13 @@ def _receive_cursor():
     (``prepare_threshold=None``), and then ``prepare=True`` prepares nothing: the
     statement was parsed and planned on every delivery, three quarters of its
     time in PostgreSQL. Switching them on for the connection affects only cursors
-    like this one, since Django's client-side cursors never prepare."""
+    like this one, since Django's client-side cursors never prepare.
+
+    ``DATABASE_PREPARED_STATEMENTS`` off (behind a PgBouncer in transaction mode
+    that cannot keep prepared statements): bound on the server all the same, as
+    an unnamed statement, parsed and planned every time."""
     connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
+    if settings.DATABASE_PREPARED_STATEMENTS and connection.connection.prepare_threshold is None:
         connection.connection.prepare_threshold = 5
     return psycopg.Cursor(connection.connection)
 
@@ -167,7 +172,7 @@ def message_receive(*, inbound: InboundMessage, raw_json: str | None = None) -> 
     if connection.vendor == "postgresql":
         with _receive_cursor() as cursor:
             for _attempt in range(3):
-                cursor.execute(_RECEIVE, params, prepare=True)
+                cursor.execute(_RECEIVE, params, prepare=settings.DATABASE_PREPARED_STATEMENTS)
                 message_id, conversations, flagged, flag_rows = cursor.fetchone()
                 if conversations:
                     break
