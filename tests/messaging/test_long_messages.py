@@ -99,7 +99,7 @@ def test_timeline_entries_written_before_keep_an_excerpt_after_the_migration(age
                           text="Эл. почта ← " + "Z" * 1_000_000, data={"message": message.pk})
     short = ActivityFactory(client=message.conversation.client, lead=None, kind=ActivityKind.MESSAGE, text="Эл. почта ← привет",
                             data={"message": message.pk})
-    migration = importlib.import_module("messaging.migrations.0005_timeline_message_excerpts")
+    migration = importlib.import_module("messaging.migrations.0008_timeline_message_excerpts")
 
     migration.shorten(apps, None)
 
