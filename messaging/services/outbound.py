@@ -44,6 +44,8 @@ MAX_LENGTH = 4096
 # A send still "sending" this long after it started was cut off (a worker died).
 STALE_SENDING = dt.timedelta(minutes=10)
 IDEMPOTENT_PLATFORMS = {Platform.WAZZUP}
+# The code of the refusal of a reply id already used for another reply.
+KEY_REUSED = "key_reused"
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,9 @@ def _author_name(user) -> str:
 def reply_create(*, conversation: Conversation, user, text: str, crm_id: uuid.UUID | None = None
                  ) -> tuple[Message, bool]:
     """Store a reply (queued) and hand it to the sending task after commit.
-    Returns (the reply, created now)."""
+    Returns (the reply, created now). The same ``crm_id`` again is the same reply
+    only from the same person, in the same conversation, with the same text; any
+    other use of it is refused (``KEY_REUSED``), never sent elsewhere."""
     if not may_reply(user, conversation):
         raise PermissionDenied(_("You may not reply in this conversation."))
     text = (text or "").strip()
@@ -81,9 +85,11 @@ def reply_create(*, conversation: Conversation, user, text: str, crm_id: uuid.UU
         with transaction.atomic():
             message.save()
     except IntegrityError:
-        earlier = Message.objects.filter(crm_id=crm_id, conversation=conversation, author=user).first()
+        earlier = Message.objects.filter(crm_id=crm_id).first()
         if earlier is None:
             raise
+        if (earlier.conversation_id, earlier.author_id, earlier.text) != (conversation.pk, user.pk, text):
+            raise ValidationError(_("This key was already used for another reply."), code=KEY_REUSED) from None
         return earlier, False
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message_at=message.created_at, preview=preview_of(text, []), unread_count=0,

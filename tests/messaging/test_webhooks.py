@@ -296,11 +296,89 @@ def test_a_message_stored_while_a_drain_is_queued_waits_for_that_drain(webhooks,
     assert Lead.objects.count() == 1 and Activity.objects.filter(kind=ActivityKind.MESSAGE).count() == 2
 
 
-def test_a_message_with_a_nul_character_is_stored_without_it(webhooks):
+ODD_CHARACTERS = [("\x00", ""), ("\ud800", "\ufffd"), ("\udfff", "\ufffd")]
+
+
+@pytest.mark.parametrize(("odd", "stored"), ODD_CHARACTERS)
+def test_a_telegram_name_and_text_with_a_nul_or_a_lone_surrogate_are_kept_without_it(delivered, odd, stored):
+    """PostgreSQL text holds no NUL and UTF-8 no lone surrogate: the message is kept
+    with the character dropped or replaced (a 500 would have Telegram re-deliver it forever)."""
     update = payload("telegram_text.json")
-    update["message"]["text"] = "Привет\x00!"
-    assert webhooks.telegram(update).status_code == 200
-    assert Message.objects.get().text == "Привет!"
+    update["message"]["from"]["first_name"] = update["message"]["chat"]["first_name"] = f"Ai{odd}gerim"
+    update["message"]["text"] = f"Привет{odd}!"
+
+    assert delivered("telegram", update).status_code == 200
+    message = Message.objects.get()
+    assert message.text == f"Привет{stored}!" and message.sender_name == f"Ai{stored}gerim Sadykova"
+    assert message.raw["message"]["from"]["first_name"] == f"Ai{stored}gerim"
+    assert message.conversation.title == f"Ai{stored}gerim Sadykova" and message.needs_processing is False
+    assert Client.objects.get().full_name == f"Ai{stored}gerim Sadykova"
+    assert delivered("telegram", update).status_code == 200 and Message.objects.count() == 1
+
+
+@pytest.mark.parametrize(("odd", "stored"), ODD_CHARACTERS)
+def test_whatsapp_and_wazzup_names_and_texts_with_a_nul_or_a_lone_surrogate_are_kept_without_it(
+        delivered, odd, stored):
+    event = payload("whatsapp_text.json")
+    value = event["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["profile"]["name"] = f"Дани{odd}яр"
+    value["messages"][0]["text"]["body"] = f"Фукуок{odd}?"
+    data = payload("wazzup_text.json")
+    data["messages"][0]["contact"]["name"] = f"Айг{odd}уль"
+    data["messages"][0]["text"] = f"Добрый{odd} день"
+
+    assert delivered("whatsapp", event).status_code == 200
+    assert delivered("wazzup", data).status_code == 200
+    by_platform = {message.platform: message for message in Message.objects.all()}
+    assert by_platform["whatsapp"].text == f"Фукуок{stored}?"
+    assert by_platform["whatsapp"].sender_name == f"Дани{stored}яр"
+    assert by_platform["wazzup"].text == f"Добрый{stored} день"
+    assert by_platform["wazzup"].raw["messages"][0]["contact"]["name"] == f"Айг{stored}уль"
+    assert not Message.objects.filter(needs_processing=True).exists()
+
+
+def test_an_email_with_a_nul_in_its_fields_is_kept_without_it(delivered):
+    fields = payload("email_parse.json")
+    fields["from"] = "Ержан\x00 Бекович <Erzhan.B@Mail.kz>"
+    fields["subject"] = "Тур\x00 в Дананг"
+    fields["text"] = "Добрый\x00 день!"
+
+    assert delivered("email", fields).status_code == 200
+    message = Message.objects.get()
+    assert (message.text, message.sender_name) == ("Добрый день!", "Ержан Бекович")
+    assert message.raw["subject"] == "Тур в Дананг"
+
+
+@pytest.mark.parametrize("where", ["chat", "from"])
+def test_a_telegram_id_beyond_telegrams_52_bits_is_refused_400_and_logged(webhooks, where, caplog):
+    """Telegram's ids fit in 52 bits: a larger one was stored and then failed in
+    every drain (and could never be answered)."""
+    update = payload("telegram_text.json")
+    update["message"][where]["id"] = 10**30
+    with caplog.at_level(logging.WARNING, logger="messaging.webhooks"):
+        assert webhooks.telegram(update).status_code == 400
+    assert "out of Telegram's range" in caplog.text
+    assert not Message.objects.exists() and not Conversation.objects.exists()
+
+
+def test_a_message_whose_processing_fails_does_not_hold_up_the_others(webhooks, caplog):
+    """One row that cannot be processed (here: a Telegram id no client can hold,
+    as stored before the webhook refused them) stays waiting, logged; the drain
+    takes every other message."""
+    from messaging.services.inbound import inbound_drain
+
+    MessageFactory(conversation=ConversationFactory(client=None, title="?"), sender_ids={"telegram_id": 10**30},
+                   needs_processing=True)
+    for number in range(3):
+        update = payload("telegram_text.json")
+        update["update_id"] += number
+        update["message"]["message_id"] += number
+        webhooks.telegram(update)
+
+    assert inbound_drain(grace=0.01) == 3
+    assert list(Message.objects.filter(needs_processing=True).values_list("sender_ids", flat=True)) == [
+        {"telegram_id": 10**30}]
+    assert "stays waiting" in caplog.text
 
 
 def test_the_receiving_statement_is_planned_once_per_connection_not_per_delivery(webhooks):
