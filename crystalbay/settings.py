@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from corsheaders.defaults import default_headers as default_cors_headers
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "corsheaders",
+    "csp",
     "django_htmx",
     "template_partials",
     "phonenumber_field",
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -193,6 +196,29 @@ if any("*" in origin for origin in CORS_ALLOWED_ORIGINS):
     raise ImproperlyConfigured("ALLOWED_ORIGINS must list exact origins; wildcards are not allowed.")
 CORS_ALLOW_ALL_ORIGINS = False
 CORS_URLS_REGEX = r"^/api/public/.*$"
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and requests only
+# from our own origin — every script is a static file, none inline. Style
+# *attributes* stay allowed: the board and tags colour themselves with
+# style="--stage-color: …", Django's admin and Swagger UI write a few, and an
+# attribute cannot run script; <style> elements are not (htmx's own indicator
+# style is switched off in base.html and lives in app.css). The API docs are
+# pages of our own templates, their scripts static (Swagger UI's settings too).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "style-src-attr": [csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+        "base-uri": [csp.SELF],
+        "object-src": [csp.NONE],
+    },
+}
 
 # --- Mail ------------------------------------------------------------------
 

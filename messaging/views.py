@@ -88,7 +88,7 @@ def _thread_context(request, conversation) -> dict:
         "is_supervisor": access.is_supervisor(user),
         "may_take": access.is_agent(user) and conversation.assignee_id is None,
         "people": list(assignee_choices()) if access.is_supervisor(user) else [],
-        "suggestions": selectors.merge_suggestions_for(conversation),
+        "suggestions": selectors.merge_suggestions_for(conversation, user=user),
         "poll_seconds": settings.INBOX_POLL_SECONDS,
         **_reply_box(conversation),
     }
@@ -312,7 +312,7 @@ def dismiss_suggestion(request, pk: int, suggestion_id: int):
     """"Not the same person" on a merge suggestion shown in the thread."""
     _require_role(request.user)
     conversation = selectors.conversation_for_user(user=request.user, pk=pk)
-    suggestion = next((s for s in selectors.merge_suggestions_for(conversation) if s.pk == suggestion_id), None)
+    suggestion = next((s for s in selectors.merge_suggestions_for(conversation, user=request.user) if s.pk == suggestion_id), None)
     here = reverse("messaging:conversation", args=[pk])
     if suggestion is None:
         raise Http404

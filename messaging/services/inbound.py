@@ -264,7 +264,7 @@ def inbound_process(*, message_id: int) -> bool:
     conversation = Conversation.objects.select_for_update(of=("self",)).select_related("client", "lead__stage", "assignee").get(
         pk=message.conversation_id)
     ids = Identifiers(name=message.sender_name, **message.sender_ids)
-    if conversation.client is None and ids.normalised().lookups():
+    if conversation.client is None and ids.normalised().identifies:
         conversation.client = client_match(identifiers=ids, source=conversation.platform).client
     if conversation.client is not None:
         lead = conversation.lead

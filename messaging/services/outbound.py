@@ -31,6 +31,7 @@ from crm import access
 from crm.models import ActivityKind
 from crm.services.timeline import activity_record
 from integrations.email.client import email_send
+from integrations.email.inbound import reply_address
 from integrations.http import ProviderError
 from integrations.telegram import client as telegram
 from integrations.wazzup import client as wazzup
@@ -188,7 +189,7 @@ def _deliver(message: Message) -> str | None:
         channel = conversation.wazzup_channel_id or settings.WAZZUP_CHANNEL_ID
         return wazzup.send_text(channel_id=channel, chat_type=chat_type, chat_id=chat_id, text=message.text,
                                 crm_message_id=str(message.crm_id))
-    address = conversation.chat_id if "@" in conversation.chat_id else (
+    address = reply_address(conversation.chat_id) if "@" in conversation.chat_id else (
         conversation.client.email if conversation.client else "")
     if not address:
         raise ProviderError(_("This conversation has no e-mail address to answer to."), service="email")

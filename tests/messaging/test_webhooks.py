@@ -221,10 +221,70 @@ def test_inbound_email_is_stored_once_without_the_quoted_part_and_matched_by_add
 def test_inbound_email_in_raw_mode(delivered):
     raw = ("From: Aliya <aliya@example.kz>\r\nTo: crm@crystalbay.kz\r\nSubject: Visa\r\n"
            "Message-ID: <raw-1@example.kz>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nНужна ли виза во Вьетнам?\r\n")
-    assert delivered("email", {"email": raw, "envelope": "{}"}).status_code == 200
+    assert delivered("email", {"email": raw, "envelope": "{}", "dkim": "{@example.kz : pass}"}).status_code == 200
     message = Message.objects.get()
     assert (message.chat_id, message.message_id, message.text) == (
         "aliya@example.kz", "raw-1@example.kz", "Нужна ли виза во Вьетнам?")
+
+
+@pytest.mark.parametrize("checks", [
+    {}, {"SPF": "fail", "dkim": "{@mail.kz : fail}"}, {"SPF": "softfail", "dkim": "none"},
+    {"SPF": "pass", "envelope": '{"to":["crm@crystalbay.kz"],"from":"bounce@spoofer.example"}'},
+    {"dkim": "{@spoofer.example : pass}"}, {"dkim": "{@mail.kz.spoofer.example : pass}"},
+])
+def test_a_mail_its_sender_checks_do_not_confirm_is_not_attached_to_the_client_of_its_address(
+        delivered, checks, client, agent, colleague, manager):
+    """``From`` is anyone's to write: without SPF or DKIM confirming it for the From's
+    domain the mail is a new writer's conversation, with a suggestion naming the
+    client who has the address — shown to those who may see that client."""
+    known = ClientFactory(full_name="Ержан Бекович", email="erzhan.b@mail.kz", owner=agent)
+    earlier = ConversationFactory(platform="email", chat_id="erzhan.b@mail.kz", client=known)
+    fields = {key: value for key, value in payload("email_parse.json").items() if key not in ("SPF", "dkim")}
+
+    assert delivered("email", {**fields, **checks}).status_code == 200
+
+    message = Message.objects.get()
+    conversation = message.conversation
+    assert conversation != earlier and conversation.chat_id == "unverified:erzhan.b@mail.kz"
+    assert conversation.client != known and conversation.client.email is None
+    assert conversation.client.full_name == "Ержан Бекович" and conversation.lead.client == conversation.client
+    assert not known.activities.filter(kind=ActivityKind.MESSAGE).exists()
+    suggestion = MergeSuggestion.objects.get()
+    assert {suggestion.client, suggestion.other} == {conversation.client, known}
+    said = ("Письмо с адреса erzhan.b@mail.kz не прошло проверку отправителя (SPF, DKIM). "
+            "Возможно, это клиент Ержан Бекович — проверьте и объедините.")
+    assert suggestion.reason == said
+    for person, shown in ((agent, True), (manager, True), (colleague, False)):
+        client.force_login(person)
+        page = client.get(f"/inbox/{conversation.pk}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+        assert (said in page) is shown, person
+
+
+@pytest.mark.parametrize("checks", [
+    {"dkim": "{@mail.kz : pass}"}, {"dkim": "{@gmail.com : pass, @mail.kz : pass}"},
+    {"SPF": "pass", "envelope": '{"to":["crm@crystalbay.kz"],"from":"bounces@mx.mail.kz"}'},
+])
+def test_a_mail_whose_spf_or_dkim_confirms_its_sender_joins_the_client_of_its_address(delivered, checks):
+    known = ClientFactory(full_name="Ержан Бекович", email="erzhan.b@mail.kz")
+    fields = {key: value for key, value in payload("email_parse.json").items() if key not in ("SPF", "dkim")}
+    assert delivered("email", {**fields, **checks}).status_code == 200
+    conversation = Message.objects.get().conversation
+    assert (conversation.chat_id, conversation.client) == ("erzhan.b@mail.kz", known)
+    assert not MergeSuggestion.objects.exists()
+
+
+def test_a_reply_to_an_unconfirmed_mail_goes_to_its_address(delivered, agent, fake_sendgrid,
+                                                            django_capture_on_commit_callbacks):
+    from messaging.services.outbound import reply_create
+
+    fields = {key: value for key, value in payload("email_parse.json").items() if key not in ("SPF", "dkim")}
+    delivered("email", fields)
+    conversation = Conversation.objects.get()
+    conversation.assignee = agent
+    conversation.save(update_fields=["assignee"])
+    with django_capture_on_commit_callbacks(execute=True):
+        reply_create(conversation=conversation, user=agent, text="Здравствуйте!")
+    assert [mail["personalizations"][0]["to"][0]["email"] for mail in fake_sendgrid.sent()] == ["erzhan.b@mail.kz"]
 
 
 def test_inbound_email_without_a_sender_is_400(webhooks):
