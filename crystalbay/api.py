@@ -67,5 +67,5 @@ urlpatterns = [
     # cdn.redoc.ly stays refused.)
     path("redoc/", csp_update({"style-src": [csp.UNSAFE_INLINE], "worker-src": ["blob:"]})(
         login_required(SpectacularRedocView.as_view(url_name="api-schema"))), name="api-redoc"),
-    re_path(r"^.*$", not_found),
+    re_path(r"^[\s\S]*$", not_found),  # [\s\S]: an address with a newline is a JSON 404 too
 ]

@@ -150,3 +150,5 @@ def test_unknown_api_addresses_answer_json(api, manager):
     assert client.get("/api/v1/conversations/-5/messages").json()["detail"]
     assert client.get("/api/v1/leads").status_code == 301
     assert client.post("/api/v1/conversations/-5/messages", {"text": "x"}).status_code == 404
+    newline = client.post("/api/v1/conversations/%0A5/messages", {"text": "x"})
+    assert newline.status_code == 404 and newline.json()["detail"]  # it was Django's HTML page
