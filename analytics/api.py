@@ -3,6 +3,7 @@ same rights as the dashboard (agents get their own figures). Without dates
 it covers all time; ``date_from``/``date_to`` (YYYY-MM-DD, Almaty dates, both
 included), ``preset``, ``agent``, ``channel`` and ``destination`` narrow it."""
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
@@ -60,6 +61,11 @@ class AnalyticsSummaryAPIView(APIView):
     )
     def get(self, request):
         form = PeriodForm.for_user(request.user, request.query_params, default_preset=Preset.ALL_TIME)
+        if "preset" in request.query_params and request.query_params["preset"] not in Preset.values:
+            # The page's form reads an empty preset as "none chosen"; the API names one or leaves it out.
+            form.is_valid()
+            form.add_error("preset", ValidationError(form.fields["preset"].error_messages["invalid_choice"],
+                                                     code="invalid_choice", params={"value": request.query_params["preset"]}))
         if form.is_bound and not form.is_valid():
             return Response({"errors": form.errors.get_json_data()}, status=400)
         scope = Scope.for_user(request.user, form.filters)

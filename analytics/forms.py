@@ -16,6 +16,18 @@ from crm.admin_mixins import person_name, staff_users
 from crm.models import Channel, Lead, Order
 
 DESTINATIONS_CACHE = ("analytics:destinations", 600)
+# The dates a period may name: the agency's data lies well inside, and the
+# period before it (as long again) stays a real date.
+EARLIEST_DATE, LATEST_DATE = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
+def _date_in_range(day: dt.date) -> None:
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise forms.ValidationError(
+            _("Choose a date from %(earliest)s to %(latest)s."),
+            params={"earliest": EARLIEST_DATE.strftime("%d.%m.%Y"), "latest": LATEST_DATE.strftime("%d.%m.%Y")},
+            code="out_of_range",
+        )
 
 
 def destination_names() -> list[str]:
@@ -35,8 +47,10 @@ class PeriodForm(forms.Form):
     errors still answers ``period`` and ``filters``: the default ones."""
 
     preset = forms.ChoiceField(label=_("Period"), choices=Preset.choices, required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, validators=[_date_in_range],
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, validators=[_date_in_range],
+                              widget=forms.DateInput(attrs={"type": "date"}))
     agent = forms.TypedChoiceField(label=_("Agent"), coerce=int, required=False, empty_value=None)
     channel = forms.ChoiceField(label=_("Channel"), required=False)
     destination = forms.ChoiceField(label=_("Destination"), required=False)

@@ -118,7 +118,7 @@ class LeadResource(FindFirstResource):
 
     def get_instance(self, instance_loader, row):
         lead_id = _text(row, "id")
-        return Lead.objects.filter(pk=int(lead_id)).first() if lead_id.isdigit() else None
+        return Lead.objects.filter(pk=int(lead_id)).first() if lead_id.isdecimal() else None
 
     def before_import_row(self, row, **kwargs):
         row["client_phone"] = _phone(row, "client_phone")

@@ -92,14 +92,14 @@ class BoardFilters:
     @classmethod
     def from_query(cls, params) -> BoardFilters:
         assignee = (params.get("assignee") or "").strip()
-        if assignee not in ("me", "none") and not assignee.isdigit():
+        if assignee not in ("me", "none") and not assignee.isdecimal():
             assignee = ""
         channel = (params.get("channel") or "").strip()
         tag = (params.get("tag") or "").strip()
         return cls(
             assignee=assignee,
             channel=channel if channel in Channel.values else "",
-            tag=int(tag) if tag.isdigit() else None,
+            tag=int(tag) if tag.isdecimal() else None,
             q=" ".join((params.get("q") or "").split())[:100],
         )
 
@@ -308,6 +308,18 @@ def lead_assistant(*, lead: Lead) -> AssistantView | None:
     return AssistantView(insight=insight, suggestions=suggestions, next_stage=stage if ahead else None)
 
 
+def _timeline_cursor(before: str) -> tuple[dt.datetime, int] | None:
+    """The timeline cursor as (a UTC time, an id); None for one that cannot be
+    read — the first page then. The time is taken to UTC here: PostgreSQL refuses
+    an offset beyond ±15:59, and a time near year 1 or 9999 may not convert."""
+    moment, _sep, pk = before.partition("|")
+    try:
+        at = dt.datetime.fromisoformat(moment)
+        return (at if at.tzinfo else timezone.make_aware(at)).astimezone(dt.UTC), int(pk)
+    except (ValueError, OverflowError):
+        return None
+
+
 @dataclass
 class TimelinePage:
     entries: list[Activity]
@@ -319,10 +331,10 @@ def timeline_page(*, user, lead: Lead, before: str = "") -> TimelinePage:
     the client (all their leads) that the user may see, after the cursor
     ``"<iso time>|<id>"`` of the last entry shown."""
     entries = access.visible_to(user, Activity.objects.filter(client_id=lead.client_id))
-    moment, _sep, pk = before.partition("|")
-    with contextlib.suppress(ValueError):
-        at = dt.datetime.fromisoformat(moment)
-        entries = entries.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=int(pk)))
+    cursor = _timeline_cursor(before)
+    if cursor is not None:
+        at, pk = cursor
+        entries = entries.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
     page = list(entries.select_related("author", "lead").order_by("-created_at", "-pk")[: TIMELINE_PAGE_SIZE + 1])
     more = len(page) > TIMELINE_PAGE_SIZE
     page = page[:TIMELINE_PAGE_SIZE]

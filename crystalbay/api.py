@@ -4,12 +4,16 @@ public booking form, and the OpenAPI schema with its docs (served from the
 project's own static files: drf-spectacular-sidecar).
 """
 
+from csp import constants as csp
+from csp.decorators import csp_update
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, include, path, re_path, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import routers
+from rest_framework.permissions import IsAuthenticated
 
 from analytics.urls import api_urlpatterns as analytics_api_urlpatterns
 from crm.api.clients import ClientViewSet
@@ -53,8 +57,15 @@ urlpatterns = [
     path("v1/", include(messaging_api_urlpatterns)),
     path("v1/analytics/", include(analytics_api_urlpatterns)),
     path("public/v1/leads", PublicLeadIntakeView.as_view(), name="api-public-leads"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
-    re_path(r"^.*$", not_found),
+    # The schema and its docs are for people who are signed in: the schema is a 403
+    # without a session or token, the docs send a visitor to the login page.
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),
+    # The split view serves Swagger UI's settings as a script of its own (?script): no inline script.
+    path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    # ReDoc styles itself with <style> elements it writes (styled-components) and searches in a
+    # worker it makes from a blob: allowed on this page alone. (Its "powered by" logo from
+    # cdn.redoc.ly stays refused.)
+    path("redoc/", csp_update({"style-src": [csp.UNSAFE_INLINE], "worker-src": ["blob:"]})(
+        login_required(SpectacularRedocView.as_view(url_name="api-schema"))), name="api-redoc"),
+    re_path(r"^[\s\S]*$", not_found),  # [\s\S]: an address with a newline is a JSON 404 too
 ]

@@ -71,7 +71,7 @@ def http_error(service: str, response: requests.Response, data: Any, message: st
     status = response.status_code
     retry_after = None
     header = response.headers.get("Retry-After", "")
-    if header.isdigit():
+    if header.isdecimal():
         retry_after = float(header)
     return ProviderError(message or response.reason or f"HTTP {status}", service=service, status_code=status,
                          transient=status == 429 or status >= 500, retry_after=retry_after, code=code)

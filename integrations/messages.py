@@ -21,6 +21,8 @@ class Contact:
     whatsapp_id: str = ""
     phone: str = ""
     email: str = ""
+    # The address a mail claims that SPF/DKIM did not confirm: shown, never matched by.
+    unverified_email: str = ""
 
 
 @dataclass(frozen=True)

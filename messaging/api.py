@@ -1,6 +1,7 @@
 """``/api/v1/conversations/<id>/messages``: read a thread (GET) and reply (POST
 ``{"text": …}``) through the same service as the inbox. An ``Idempotency-Key``
-header (a UUID) becomes the reply's id: the same key twice sends once.
+header (a UUID) becomes the reply's id: the same key twice sends once; the key
+again on another conversation, by another person or with another text is a 409.
 ``/api/v1/conversations/``: the conversations a person may see (the inbox's list)."""
 
 import uuid
@@ -16,11 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm import access
-from crm.api.common import WorksWithCrm
+from crm.api.common import WorksWithCrm, service_error
 from crm.api.fields import ClientBriefSerializer, PersonSerializer
 from messaging import selectors
 from messaging.models import Conversation, Message, Platform
-from messaging.services.outbound import MAX_LENGTH, reply_create
+from messaging.services.outbound import KEY_REUSED, MAX_LENGTH, reply_create
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -62,6 +63,8 @@ class ConversationMessagesAPIView(APIView):
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         except ValidationError as exc:
+            if getattr(exc, "code", None) == KEY_REUSED:
+                raise service_error(exc) from exc
             return Response({"errors": {"text": exc.messages}}, status=status.HTTP_400_BAD_REQUEST)
         return Response(MessageSerializer(message).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 
 from crm import access
-from crm.models import MergeSuggestion
+from crm.models import Client, MergeSuggestion
 from messaging.models import Conversation, Draft, Message, Platform
 
 LIST_PAGE_SIZE = 50
@@ -96,11 +96,15 @@ def unread_total(user) -> int:
     return rows.aggregate(total=Sum("unread_count"))["total"] or 0
 
 
-def merge_suggestions_for(conversation: Conversation) -> list[MergeSuggestion]:
+def merge_suggestions_for(conversation: Conversation, *, user) -> list[MergeSuggestion]:
+    """The open suggestions about the conversation's client that name only
+    clients the user may see (a suggestion must not show another agent's client)."""
     if conversation.client_id is None:
         return []
+    visible = access.visible_to(user, Client.objects.all())
     return list(MergeSuggestion.objects.filter(
         Q(client_id=conversation.client_id) | Q(other_id=conversation.client_id), status=MergeSuggestion.Status.OPEN,
+        client__in=visible, other__in=visible,
     ).select_related("client", "other")[:5])
 
 

@@ -89,7 +89,7 @@ def _thread_context(request, conversation) -> dict:
         "is_supervisor": access.is_supervisor(user),
         "may_take": access.is_agent(user) and conversation.assignee_id is None,
         "people": list(assignee_choices()) if access.is_supervisor(user) else [],
-        "suggestions": selectors.merge_suggestions_for(conversation),
+        "suggestions": selectors.merge_suggestions_for(conversation, user=user),
         "poll_seconds": settings.INBOX_POLL_SECONDS,
         **_reply_box(conversation),
     }
@@ -144,7 +144,7 @@ def thread_poll(request, pk: int):
     after = 0
     with contextlib.suppress(ValueError):
         after = int(request.GET.get("after", "0"))
-    pending = [int(part) for part in request.GET.get("pending", "").split(",") if part.isdigit()][:50]
+    pending = [int(part) for part in request.GET.get("pending", "").split(",") if part.isdecimal()][:50]
     new = selectors.thread_messages(conversation=conversation, after=after)
     waiting = list(conversation.messages.filter(pk__in=pending, pk__lte=after).select_related("author")) \
         if pending else []
@@ -180,7 +180,7 @@ def reply(request, pk: int):
         return redirect(here)
     draft_id = request.POST.get("draft", "")
     try:
-        if draft_id.isdigit():
+        if draft_id.isdecimal():
             draft_send(draft=draft_visible(request.user, int(draft_id)), user=request.user,
                        text=form.cleaned_data["text"])
         else:
@@ -222,7 +222,7 @@ def assign(request, pk: int):
         if request.POST.get("take"):
             assignee = request.user
         elif chosen := request.POST.get("assignee", ""):
-            assignee = get_user_model().objects.filter(pk=chosen).first() if chosen.isdigit() else None
+            assignee = get_user_model().objects.filter(pk=chosen).first() if chosen.isdecimal() else None
             if assignee is None:
                 raise ValidationError(_("Choose someone."))
         conversation_assign(conversation=conversation, assignee=assignee, user=request.user)
@@ -254,7 +254,7 @@ def reply_box(request, pk: int):
     context = {"conversation": conversation, "may_reply": may_reply(request.user, conversation),
                "clear_notice": True, **_reply_box(conversation)}
     waited = request.GET.get("waiting", "")
-    if waited.isdigit() and context["draft"] is None and int(waited) < DRAFT_WAIT_POLLS:
+    if waited.isdecimal() and context["draft"] is None and int(waited) < DRAFT_WAIT_POLLS:
         context["writing"] = int(waited) + 1  # another draft is being written: ask again shortly
     return render(request, f"{INBOX}#reply_form", context)
 
@@ -326,7 +326,7 @@ def dismiss_suggestion(request, pk: int, suggestion_id: int):
     """"Not the same person" on a merge suggestion shown in the thread."""
     _require_role(request.user)
     conversation = selectors.conversation_for_user(user=request.user, pk=pk)
-    suggestion = next((s for s in selectors.merge_suggestions_for(conversation) if s.pk == suggestion_id), None)
+    suggestion = next((s for s in selectors.merge_suggestions_for(conversation, user=request.user) if s.pk == suggestion_id), None)
     here = reverse("messaging:conversation", args=[pk])
     if suggestion is None:
         raise Http404

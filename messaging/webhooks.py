@@ -2,10 +2,11 @@
 (403 and nothing stored when it is wrong or missing), reads the payload with the
 provider's parser (400, logged, nothing stored when it cannot), stores each
 message with ``message_receive`` and applies each receipt — then answers 200.
-Everything slower happens in the worker."""
+Everything slower happens in the worker. What a delivery holds is cleaned once,
+as it is read (``integrations.text``): a NUL or a lone surrogate in a name or a
+text is dropped or replaced, and the message is kept."""
 
 import hmac
-import json
 import logging
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from integrations.email.inbound import parse_inbound
 from integrations.messages import PayloadError
 from integrations.telegram.inbound import parse_update
+from integrations.text import data_clean, json_clean
 from integrations.wazzup.inbound import is_probe, parse_webhook
 from integrations.whatsapp.client import signature_valid
 from integrations.whatsapp.inbound import parse_event
@@ -43,10 +45,11 @@ def _malformed(provider: str, exc: Exception) -> HttpResponse:
     return HttpResponseBadRequest(f"malformed: {exc}"[:300])
 
 
-def _json_body(request):
+def _json_body(request) -> tuple:
+    """(the delivery's data, its JSON text to store), both cleaned."""
     try:
-        return json.loads(request.body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return json_clean(request.body)
+    except ValueError as exc:
         raise PayloadError(f"not JSON ({exc.__class__.__name__})") from exc
 
 
@@ -56,18 +59,19 @@ def telegram(request):
     if not _secret_matches(request.headers.get("X-Telegram-Bot-Api-Secret-Token"), settings.TELEGRAM_WEBHOOK_SECRET):
         return _refuse("telegram", request)
     try:
-        messages = parse_update(_json_body(request))
+        payload, raw_json = _json_body(request)
+        messages = parse_update(payload)
     except PayloadError as exc:
         return _malformed("telegram", exc)
     if len(messages) == 1:
-        message_receive(inbound=messages[0], raw_json=request.body.decode())
+        message_receive(inbound=messages[0], raw_json=raw_json)
     return JsonResponse(OK)
 
 
 def _receive_json(provider: str, request, parse) -> HttpResponse:
     """Parse a JSON delivery into messages and receipts and store them all, or none."""
     try:
-        payload = _json_body(request)
+        payload, raw_json = _json_body(request)
         if provider == "wazzup" and is_probe(payload):
             return JsonResponse(OK)
         messages, statuses = parse(payload)
@@ -75,7 +79,7 @@ def _receive_json(provider: str, request, parse) -> HttpResponse:
         return _malformed(provider, exc)
     with transaction.atomic():
         for inbound in messages:
-            message_receive(inbound=inbound, raw_json=request.body.decode())
+            message_receive(inbound=inbound, raw_json=raw_json)
         for update in statuses:
             status_update(update=update)
     return JsonResponse(OK)
@@ -117,7 +121,7 @@ def email(request):
     if not _secret_matches(request.GET.get("token"), settings.INBOUND_EMAIL_SECRET):
         return _refuse("email", request)
     try:
-        form = {key: request.POST.get(key, "") for key in request.POST}
+        form = data_clean({key: request.POST.get(key, "") for key in request.POST})
     except RequestDataTooBig:  # over Django's DATA_UPLOAD_MAX_MEMORY_SIZE, before ours
         return _too_large("email", request.headers.get("Content-Length", "?"))
     size = sum(len(key.encode()) + len(value.encode()) for key, value in form.items())

@@ -129,7 +129,7 @@ class TourSearchForm(forms.Form):
     def clean_ages(self) -> list[int]:
         text = self.cleaned_data.get("ages") or ""
         parts = [part for part in re.split(r"[\s,;]+", text) if part]
-        if not all(part.isdigit() and 0 <= int(part) <= 17 for part in parts):
+        if not all(part.isdecimal() and 0 <= int(part) <= 17 for part in parts):
             raise forms.ValidationError(_("Ages are whole years from 0 to 17, separated by commas."))
         return [int(part) for part in parts]
 

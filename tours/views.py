@@ -88,7 +88,7 @@ def _search_context(request, form: TourSearchForm) -> dict:
     expand = request.GET.get("expand", "")
     if ":" in expand:
         hotel_id, _sep, row_id = expand.partition(":")
-        if hotel_id.isdigit():
+        if hotel_id.isdecimal():
             context["expanded"] = int(hotel_id)
             context["group"] = _group(query, row_id, int(hotel_id), form)
     return context
@@ -132,7 +132,7 @@ def search_group(request):
     form = TourSearchForm(request.GET)
     context = {"carried": _carried(request), "can_attach": can_attach(request.user)}
     hotel_id, _sep, row_id = request.GET.get("expand", "").partition(":")
-    if not form.is_valid() or not hotel_id.isdigit():
+    if not form.is_valid() or not hotel_id.isdecimal():
         context["group"] = {"result": None, "error": _("The search has changed; search again."), "hotel_id": hotel_id}
     else:
         context["group"] = _group(form.to_query(), row_id, int(hotel_id), form)
@@ -145,7 +145,7 @@ def _find_offer(request, form: TourSearchForm):
         return None
     group = None
     hotel_id, _sep, row_id = request.GET.get("expand", "").partition(":")
-    if hotel_id.isdigit() and row_id:
+    if hotel_id.isdecimal() and row_id:
         group = (row_id, int(hotel_id))
     try:
         return offer_find(form.to_query(), offer_key=request.GET.get("offer", ""),

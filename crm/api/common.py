@@ -10,11 +10,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, pagination, permissions, status, throttling
+from rest_framework import exceptions, pagination, parsers, permissions, status, throttling
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from crm import access
 from crm.services.clients import CLIENT_TAKEN
+from integrations.text import data_clean
 
 
 class Conflict(exceptions.APIException):
@@ -25,9 +26,9 @@ class Conflict(exceptions.APIException):
 
 def service_error(exc: DjangoValidationError) -> exceptions.APIException:
     """A service's refusal as an API error: per field when the service named
-    fields, else under ``non_field_errors``; a stale version and a client that is
-    not the person's (``CLIENT_TAKEN``) are a 409."""
-    if getattr(exc, "code", None) in ("stale", CLIENT_TAKEN):
+    fields, else under ``non_field_errors``; a stale version, a client that is not
+    the person's (``CLIENT_TAKEN``) and a key used for another request are a 409."""
+    if getattr(exc, "code", None) in ("stale", "key_reused", CLIENT_TAKEN):
         return Conflict(" ".join(exc.messages))
     if hasattr(exc, "error_dict"):
         return exceptions.ValidationError(exc.message_dict)
@@ -39,7 +40,19 @@ def exception_handler(exc, context):
         exc = service_error(exc)
     elif isinstance(exc, DjangoPermissionDenied) and not exc.args:
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, list):
+        # A filter backend's refusal comes as a bare list: the API answers an object.
+        exc = exceptions.ValidationError({"non_field_errors": exc.detail})
     return drf_exception_handler(exc, context)
+
+
+class CleanJSONParser(parsers.JSONParser):
+    """JSON bodies with every string storable (``integrations.text``): a NUL is
+    dropped and a lone surrogate — a website's script cutting an emoji in half —
+    becomes U+FFFD, so the request is taken instead of refused or failing."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return data_clean(super().parse(stream, media_type, parser_context))
 
 
 class WorksWithCrm(permissions.BasePermission):
@@ -55,9 +68,21 @@ class WorksWithCrm(permissions.BasePermission):
 
 
 class Pagination(pagination.PageNumberPagination):
+    """``page_size`` is a whole number from 1 (anything else is a 400, not quietly
+    the default); above ``max_page_size`` it is that maximum."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is None:
+            return self.page_size
+        if not (asked.isascii() and asked.isdigit() and int(asked) > 0):
+            raise exceptions.ValidationError({self.page_size_query_param: [
+                _("Ask for a whole number of rows per page, from 1 to %(max)d.") % {"max": self.max_page_size}]})
+        return min(int(asked), self.max_page_size)
 
 
 class ConfiguredRateThrottle(throttling.SimpleRateThrottle):

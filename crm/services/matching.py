@@ -10,6 +10,9 @@ Rules:
 - when the identifiers point at two different clients, they are one person
   recorded twice: a ``MergeSuggestion`` is left for a person to decide (once
   per pair), and nothing is merged automatically;
+- an address a mail claims without SPF/DKIM confirming it (``unverified_email``)
+  matches nobody: the writer is a new client without it, and when a client has
+  that address a suggestion names them ("maybe this is X — check and merge");
 - a conversation belongs to the client's open lead (the latest one in a stage of
   kind *open*), else to a new lead in the default pipeline's first stage with
   the channel as its source, dealt round-robin when ``LEADS_ROUND_ROBIN`` is on.
@@ -44,7 +47,7 @@ class Identifiers(Contact):
             name=" ".join(self.name.split())[:200], telegram_id=self.telegram_id or None,
             telegram_username=self.telegram_username.lstrip("@")[:64],
             whatsapp_id="".join(ch for ch in self.whatsapp_id if ch.isdigit()), phone=phone,
-            email=self.email.strip().lower(),
+            email=self.email.strip().lower(), unverified_email=self.unverified_email.strip().lower(),
         )
 
     def lookups(self) -> list[tuple[str, dict, str]]:
@@ -60,6 +63,11 @@ class Identifiers(Contact):
             found.append(("email", {"email__iexact": self.email}, self.email))
         return found
 
+    @property
+    def identifies(self) -> bool:
+        """Whether a client can be matched or made from these (normalised) identifiers."""
+        return bool(self.lookups() or self.unverified_email)
+
 
 @dataclass(frozen=True)
 class Match:
@@ -73,7 +81,8 @@ def _display_name(ids: Identifiers) -> str:
         return ids.name
     if ids.telegram_username:
         return f"@{ids.telegram_username}"
-    return ids.phone or ids.email or (f"Telegram {ids.telegram_id}" if ids.telegram_id else _("Unknown"))
+    return ids.phone or ids.email or ids.unverified_email or (
+        f"Telegram {ids.telegram_id}" if ids.telegram_id else _("Unknown"))
 
 
 def merge_suggest(*, client: Client, other: Client, reason: str) -> MergeSuggestion:
@@ -111,10 +120,24 @@ def _complete(client: Client, ids: Identifiers, taken: set[str]) -> None:
         client.refresh_from_db()
 
 
+def _unverified_writer(ids: Identifiers, *, source: str) -> Match:
+    """A new client for a mail whose sender SPF/DKIM did not confirm, and a
+    suggestion naming the client who has that address, if anyone does."""
+    client = Client.objects.create(full_name=_display_name(ids), source=source)
+    suggestions = []
+    if owner := Client.objects.filter(email__iexact=ids.unverified_email).first():
+        reason = _("The mail from %(address)s did not pass the sender checks (SPF, DKIM). Maybe this is the "
+                   "client %(other)s — check and merge.") % {"address": ids.unverified_email, "other": owner.full_name}
+        suggestions.append(merge_suggest(client=client, other=owner, reason=reason))
+    return Match(client=client, created=True, suggestions=suggestions)
+
+
 def client_match(*, identifiers: Identifiers, source: str) -> Match:
     """The client these identifiers belong to, or a new one (see the module's rules)."""
     ids = identifiers.normalised()
     lookups = ids.lookups()
+    if not lookups and ids.unverified_email:
+        return _unverified_writer(ids, source=source)
     if not lookups:
         raise ValueError("No identifier to match a client by.")
     found: dict[str, Client] = {}

@@ -48,7 +48,8 @@ class FakeSendGrid(FakeProvider):
         fields = {"headers": headers, "from": sender, "to": to, "subject": subject, "text": text,
                   "envelope": '{{"to":["{}"],"from":"{}"}}'.format(to, sender.split("<")[-1].strip(">")),
                   "charsets": '{"to":"UTF-8","subject":"UTF-8","from":"UTF-8","text":"UTF-8"}',
-                  "spam_score": "0.1", "attachments": "0", "sender_ip": "203.0.113.10"}
+                  "spam_score": "0.1", "attachments": "0", "sender_ip": "203.0.113.10",
+                  "SPF": "pass", "dkim": "{{@{} : pass}}".format(sender.split("@")[-1].strip("> "))}
         boundary = uuid.uuid4().hex
         parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
                  for name, value in fields.items()]

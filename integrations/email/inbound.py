@@ -3,7 +3,14 @@
 
 The conversation is the sender's address; the message id is the mail's
 ``Message-ID`` (or, for a mail without one, a digest of what identifies it, so a
-re-posted parse still finds the row it made)."""
+re-posted parse still finds the row it made).
+
+Anyone can write any ``From``: the address is trusted only when SendGrid's checks
+confirm it — a DKIM signature that passed for the From's domain, or SPF passed
+for an envelope sender of that domain (DMARC's alignment, relaxed to the
+domain and its subdomains). A mail they do not confirm (or that lacks them) is
+its own conversation (``UNVERIFIED_PREFIX`` + address) whose writer carries the
+address only as ``unverified_email``: it is never matched to a client by it."""
 
 import datetime as dt
 import hashlib
@@ -21,6 +28,9 @@ from django.utils import timezone
 from integrations.messages import Contact, InboundMessage, PayloadError
 
 PLATFORM = "email"
+UNVERIFIED_PREFIX = "unverified:"
+# SendGrid's ``dkim`` field: "{@mail.kz : pass, @other.com : fail}" (not JSON, despite its docs).
+_DKIM_RESULT = re.compile(r"@([^\s:,{}]+)\s*:\s*([a-z]+)", re.I)
 # The part of a reply above the quoted earlier mail ("On … wrote:", "> …").
 _QUOTE_START = re.compile(r"^(On .{5,200} wrote:|.{0,80}\d{4}.{0,80}пишет:|-----Original Message-----|>)", re.M)
 # A tag ends at the next "<" too, so that a run of "<<<…" is read once, not from each "<" to the end (quadratic).
@@ -76,6 +86,32 @@ def _sender(value: str) -> tuple[str, str]:
     return name, address.strip().lower()
 
 
+def _aligned(domain: str, other: str) -> bool:
+    other = other.strip().lower().rstrip(".")
+    return bool(other) and (domain == other or domain.endswith(f".{other}") or other.endswith(f".{domain}"))
+
+
+def sender_verified(form: dict[str, str], address: str) -> bool:
+    """Whether SendGrid's SPF or DKIM result confirms ``address`` (see the module's rule)."""
+    domain = address.rsplit("@", 1)[-1]
+    if any(result.lower() == "pass" and _aligned(domain, signer)
+           for signer, result in _DKIM_RESULT.findall(form.get("dkim", ""))):
+        return True
+    if form.get("SPF", "").strip().lower() != "pass":
+        return False
+    try:
+        envelope = json.loads(form.get("envelope") or "{}")
+    except ValueError:
+        return False
+    envelope_from = envelope.get("from") if isinstance(envelope, dict) else None
+    return isinstance(envelope_from, str) and "@" in envelope_from and _aligned(domain, envelope_from.rsplit("@", 1)[-1])
+
+
+def reply_address(chat_id: str) -> str:
+    """The address a conversation's replies go to (its id, without the unverified mark)."""
+    return chat_id.removeprefix(UNVERIFIED_PREFIX)
+
+
 def _message_id(headers, sender: str, subject: str, text: str) -> str:
     found = (headers.get("Message-ID") or headers.get("Message-Id") or "").strip().strip("<>")
     if found:
@@ -116,11 +152,15 @@ def parse_inbound(form: dict[str, str]) -> InboundMessage:
         raise PayloadError("neither parsed fields nor a raw message")
     name, address = _sender(sender_field)
     text = strip_quoted(text or "")
+    verified = sender_verified(form, address)
     return InboundMessage(
-        platform=PLATFORM, chat_id=address, message_id=_message_id(headers, address, subject, text),
+        platform=PLATFORM, chat_id=address if verified else f"{UNVERIFIED_PREFIX}{address}",
+        message_id=_message_id(headers, address, subject, text),
         text=text if not subject or text else subject, sent_at=_date(headers.get("Date")),
-        contact=Contact(name=name, email=address), chat_title=name or address, attachments=attachments,
+        contact=Contact(name=name, email=address) if verified else Contact(name=name, unverified_email=address),
+        chat_title=name or address, attachments=attachments,
         raw={key: value for key, value in form.items() if key in ("from", "to", "cc", "subject", "envelope",
-                                                                    "headers", "spam_score", "sender_ip")},
+                                                                    "headers", "spam_score", "sender_ip", "SPF",
+                                                                    "dkim")},
         extra={"subject": subject, "in_reply_to": (headers.get("In-Reply-To") or "").strip()},
     )

@@ -7,6 +7,9 @@ from django.utils import timezone
 from integrations.messages import Contact, InboundMessage, PayloadError, from_timestamp, require
 
 PLATFORM = "telegram"
+# Telegram's user and chat ids "have at most 52 significant bits" (Bot API): a
+# larger one is not from Telegram, and would be stored only to fail later.
+ID_LIMIT = 2**52
 # Message content other than text that we note as an attachment (the file stays at Telegram).
 MEDIA_KINDS = ("photo", "document", "voice", "audio", "video", "video_note", "sticker", "animation", "location",
                "contact")
@@ -34,11 +37,19 @@ def _name(person: dict) -> str:
         "username", "")
 
 
+def _telegram_id(mapping: Any, where: str) -> int:
+    """The ``id`` of a chat or user: an int within Telegram's 52 bits, else PayloadError."""
+    value = require(mapping, "id", int, where)
+    if not -ID_LIMIT < value < ID_LIMIT:
+        raise PayloadError(f"{where}.id is out of Telegram's range")
+    return value
+
+
 def _contact(person: dict, chat: dict, *, phone: str = "") -> Contact:
     private = chat.get("type") == "private"
     return Contact(
         name=_name(person) or _name(chat),
-        telegram_id=person.get("id") if private and isinstance(person.get("id"), int) else None,
+        telegram_id=_telegram_id(person, "from") if private and isinstance(person.get("id"), int) else None,
         telegram_username=(person.get("username") or "") if private else "",
         phone=phone if private else "",
     )
@@ -65,7 +76,7 @@ def _parse_callback(update: dict, query: Any) -> list[InboundMessage]:
     if not isinstance(message, dict):
         return []
     chat = require(message, "chat", dict, "callback_query.message")
-    chat_id = require(chat, "id", int, "callback_query.message.chat")
+    chat_id = _telegram_id(chat, "callback_query.message.chat")
     data = query.get("data") or ""
     if not isinstance(data, str):
         raise PayloadError("callback_query.data is not a string")
@@ -89,7 +100,7 @@ def parse_update(update: Any) -> list[InboundMessage]:
         return []
     message_id = require(message, "message_id", int, "message")
     chat = require(message, "chat", dict, "message")
-    chat_id = require(chat, "id", int, "message.chat")
+    chat_id = _telegram_id(chat, "message.chat")
     sent_at = from_timestamp(require(message, "date", int, "message"))
     sender = message.get("from") if isinstance(message.get("from"), dict) else {}
     text = message.get("text") or message.get("caption") or ""

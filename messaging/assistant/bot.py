@@ -350,9 +350,9 @@ def _pressed(turn: Turn) -> None:
         trip.destination_country, trip.destination_resort = COUNTRY, value if value != COUNTRY else None
     elif kind == "month" and (window := _month_window(value, turn.today)):
         trip.date_from, trip.date_to = window
-    elif kind == "nights" and value.isdigit():
+    elif kind == "nights" and value.isdecimal():
         trip.nights_from = trip.nights_to = int(value)
-    elif kind == "pax" and all(part.isdigit() for part in value.split(":")) and value.count(":") == 1:
+    elif kind == "pax" and all(part.isdecimal() for part in value.split(":")) and value.count(":") == 1:
         adults, children = (int(part) for part in value.split(":"))
         trip.adults, trip.children, trip.children_ages = adults, children, None
     elif kind == "dates":
@@ -381,7 +381,7 @@ def _typed(turn: Turn) -> None:
     extraction = extract(text, today=turn.today)
     said = TripRequest.from_extraction(extraction)
     step = turn.session.step
-    if text.isdigit():
+    if text.isdecimal():
         number = int(text)
         if step == Step.NIGHTS and 0 < number <= MAX_NIGHTS:
             said.nights_from = said.nights_to = number

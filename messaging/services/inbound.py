@@ -147,28 +147,26 @@ def message_receive(*, inbound: InboundMessage, raw_json: str | None = None) -> 
     """Store one delivered message once. Returns (message id, stored now); the id is
     None for a re-delivery. A new message is handed to ``inbound_process`` after
     commit. ``raw_json``: the delivery as received, when the caller has it (else
-    ``inbound.raw`` is serialised)."""
+    ``inbound.raw`` is serialised). What the message holds must be storable
+    already (the webhooks clean it as they read it: ``integrations.text``)."""
     if _adopt_echo(inbound):
         return None, False
     incoming = inbound.direction != Message.Direction.OUT
     now = timezone.now()
-    # PostgreSQL text and jsonb cannot hold NUL: drop it rather than refuse the message forever.
-    text = inbound.text.replace("\x00", "")
     params = {
         "platform": inbound.platform, "chat_id": inbound.chat_id, "title": inbound.chat_title[:200],
         "channel": inbound.extra.get("channel_id", "")[:64], "now": now,
         "stale": now - dt.timedelta(seconds=DRAIN_STALE_SECONDS),
-        "unread": 1 if incoming else 0, "preview": preview_of(text, inbound.attachments),
+        "unread": 1 if incoming else 0, "preview": preview_of(inbound.text, inbound.attachments),
         "message_id": inbound.message_id[:255], "crm_id": uuid.uuid4(), "direction": inbound.direction,
         "sender": inbound.contact.name[:200],
         "sender_ids": json.dumps({k: v for k, v in vars(inbound.contact).items() if v and k != "name"},
                                  ensure_ascii=False),
-        "text": text,
+        "text": inbound.text,
         "attachments": json.dumps(inbound.attachments, ensure_ascii=False) if inbound.attachments else "[]",
         "status": Message.Status.RECEIVED if incoming else Message.Status.SENT,
         "raw": raw_json if raw_json is not None else json.dumps(inbound.raw, ensure_ascii=False),
     }
-    params["raw"] = params["raw"].replace("\\u0000", "")
     if connection.vendor == "postgresql":
         with _receive_cursor() as cursor:
             for _attempt in range(3):
@@ -280,7 +278,7 @@ def inbound_process(*, message_id: int) -> bool:
     conversation = Conversation.objects.select_for_update(of=("self",)).select_related("client", "lead__stage", "assignee").get(
         pk=message.conversation_id)
     ids = Identifiers(name=message.sender_name, **message.sender_ids)
-    if conversation.client is None and ids.normalised().lookups():
+    if conversation.client is None and ids.normalised().identifies:
         conversation.client = client_match(identifiers=ids, source=conversation.platform).client
     if conversation.client is not None:
         lead = conversation.lead

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from crm import access
 from integrations.email.client import email_send
+from integrations.email.inbound import reply_address
 from integrations.http import ProviderError
 from integrations.telegram import client as telegram
 from integrations.wazzup import client as wazzup
@@ -47,6 +48,8 @@ MAX_LENGTH = 4096
 # A send still "sending" this long after it started was cut off (a worker died).
 STALE_SENDING = dt.timedelta(minutes=10)
 IDEMPOTENT_PLATFORMS = {Platform.WAZZUP}
+# The code of the refusal of a reply id already used for another reply.
+KEY_REUSED = "key_reused"
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,9 @@ def _author_name(user) -> str:
 def reply_create(*, conversation: Conversation, user, text: str, crm_id: uuid.UUID | None = None
                  ) -> tuple[Message, bool]:
     """Store a reply (queued) and hand it to the sending task after commit.
-    Returns (the reply, created now)."""
+    Returns (the reply, created now). The same ``crm_id`` again is the same reply
+    only from the same person, in the same conversation, with the same text; any
+    other use of it is refused (``KEY_REUSED``), never sent elsewhere."""
     if not may_reply(user, conversation):
         raise PermissionDenied(_("You may not reply in this conversation."))
     text = (text or "").strip()
@@ -84,9 +89,11 @@ def reply_create(*, conversation: Conversation, user, text: str, crm_id: uuid.UU
         with transaction.atomic():
             message.save()
     except IntegrityError:
-        earlier = Message.objects.filter(crm_id=crm_id, conversation=conversation, author=user).first()
+        earlier = Message.objects.filter(crm_id=crm_id).first()
         if earlier is None:
             raise
+        if (earlier.conversation_id, earlier.author_id, earlier.text) != (conversation.pk, user.pk, text):
+            raise ValidationError(_("This key was already used for another reply."), code=KEY_REUSED) from None
         return earlier, False
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message_at=message.created_at, preview=preview_of(text, []), unread_count=0,
@@ -210,7 +217,7 @@ def _deliver(message: Message) -> str | None:
         channel = conversation.wazzup_channel_id or settings.WAZZUP_CHANNEL_ID
         return wazzup.send_text(channel_id=channel, chat_type=chat_type, chat_id=chat_id, text=message.text,
                                 crm_message_id=str(message.crm_id))
-    address = conversation.chat_id if "@" in conversation.chat_id else (
+    address = reply_address(conversation.chat_id) if "@" in conversation.chat_id else (
         conversation.client.email if conversation.client else "")
     if not address:
         raise ProviderError(_("This conversation has no e-mail address to answer to."), service="email")

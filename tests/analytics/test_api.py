@@ -68,6 +68,26 @@ def test_bad_input_is_a_400_with_field_errors(client, manager):
     assert response.status_code == 400 and "date_to" in response.json()["errors"]
 
 
+@pytest.mark.parametrize(("date_from", "date_to"), [("0001-01-01", "9999-12-31"), ("0001-01-01", ""),
+                                                    ("", "9999-12-31")])
+def test_a_date_outside_the_bounds_is_a_400_naming_the_field(client, manager, date_from, date_to):
+    client.force_login(manager)
+    params = {name: value for name, value in (("date_from", date_from), ("date_to", date_to)) if value}
+    response = client.get(URL, params, HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == set(params)
+    assert errors[next(iter(params))][0]["message"] == "Выберите дату с 01.01.2000 по 31.12.2099."
+
+
+@pytest.mark.parametrize("preset", ["", "forever"])
+def test_a_preset_that_is_none_of_the_presets_is_a_400(client, manager, preset):
+    """The schema lists the presets; an empty one was quietly all time."""
+    client.force_login(manager)
+    response = client.get(URL, {"preset": preset})
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"preset"}
+
+
 def test_an_agent_gets_their_own_figures_and_an_outsider_nothing(client, agent, colleague, outsider):
     OrderFactory(lead=LeadFactory(assignee=agent), assignee=agent, price_kzt=Decimal("1000000"))
     OrderFactory(lead=LeadFactory(assignee=colleague), assignee=colleague, price_kzt=Decimal("5000000"))

@@ -115,6 +115,19 @@ def test_a_wrong_range_is_said_and_the_default_period_shown(client, manager):
     assert 'data-kpi="revenue_kzt"' in html
 
 
+@pytest.mark.parametrize(("date_from", "date_to"), [("0001-01-01", "9999-12-31"), ("0001-01-01", ""),
+                                                    ("", "9999-12-31"), ("1999-12-31", "2026-01-01")])
+def test_a_date_outside_the_bounds_is_said_in_russian_and_the_default_period_shown(client, manager, date_from,
+                                                                                    date_to):
+    """A period reaching year 1 or 9999 was a 500 (its period before cannot be a date)."""
+    client.force_login(manager)
+    response = client.get("/analytics/", {"date_from": date_from, "date_to": date_to}, HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Выберите дату с 01.01.2000 по 31.12.2099." in html
+    assert 'data-kpi="revenue_kzt"' in html
+
+
 def test_htmx_gets_the_body_alone(client, manager):
     client.force_login(manager)
     html = client.get("/analytics/", {"preset": "7d"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="dashboard-body",

@@ -132,6 +132,17 @@ def test_filters_narrow_the_board_and_stay_in_the_form(client, manager, agent, c
     assert '<option value="telegram" selected>' in content
 
 
+def test_odd_filter_values_are_ignored_not_a_server_error(client, manager, agent):
+    """A NUL in the search (PostgreSQL cannot compare it) and digits int() cannot
+    read ("²") were 500s."""
+    lead = LeadFactory(assignee=agent, destination_resort="Фукуок")
+    client.force_login(manager)
+    assert board_ids(client.get("/leads/?q=%00")) == {lead.pk}
+    assert board_ids(client.get("/leads/?q=фук%00уок")) == {lead.pk}
+    assert board_ids(client.get("/leads/?tag=²&assignee=²")) == {lead.pk}
+    assert client.get(f"/leads/column/{lead.stage_id}/?q=%00&tag=²", headers=HTMX).status_code == 200
+
+
 def test_mine_filter_for_an_agent(client, agent, leads):
     client.force_login(agent)
     assert board_ids(client.get("/leads/?assignee=me")) == {leads["mine"].pk}

@@ -91,6 +91,20 @@ def test_timeline_is_paged(client, agent, lead):
     assert "Запись 24" in second and "Запись 05" in second and "Запись 04" not in second and "Запись 25" not in second
 
 
+@pytest.mark.parametrize("cursor", [
+    "9999-12-31T23:59:59.999999-23:59|1", "0001-01-01T00:00:00%2B23:59|1", "0001-01-01T00:00:00|1",
+    "9000-01-01T00:00:00%2B05:00|" + "9" * 30, "nonsense", "%00|1",
+])
+def test_a_timeline_cursor_out_of_range_shows_the_first_page_not_a_server_error(client, agent, lead, cursor):
+    """The cursor's offset or year beyond what PostgreSQL holds was a 500."""
+    ActivityFactory(lead=lead, text="Запись")
+    client.force_login(agent)
+    older = client.get(f"/leads/{lead.pk}/timeline/?before={cursor}", headers=HTMX)
+    card = client.get(f"/leads/{lead.pk}/?before={cursor}")
+    assert older.status_code == card.status_code == 200
+    assert "Запись" in older.content.decode() and "Запись" in card.content.decode()
+
+
 def test_travel_fields_are_validated_and_saved_with_the_version(client, agent, lead):
     client.force_login(agent)
     bad = client.post(f"/leads/{lead.pk}/travel/", {

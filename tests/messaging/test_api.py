@@ -56,3 +56,31 @@ def test_the_api_validates_text_and_key(client, agent):
     assert client.post(url, {"text": "ok"}, content_type="application/json").status_code in (201,)
     client.logout()
     assert client.post(url, {"text": "ok"}, content_type="application/json").status_code in (401, 403)
+
+
+def test_a_key_used_again_on_another_conversation_or_by_another_person_is_refused_409(client, agent, colleague,
+                                                                                        manager):
+    """A key names one reply: used elsewhere it sends nothing anywhere (it was a 500)."""
+    first, second = ConversationFactory(assignee=agent), ConversationFactory(assignee=agent)
+    key = str(uuid.uuid4())
+    client.force_login(agent)
+    assert client.post(f"/api/v1/conversations/{first.pk}/messages", {"text": "Добрый день!"},
+                       content_type="application/json", HTTP_IDEMPOTENCY_KEY=key).status_code == 201
+
+    elsewhere = client.post(f"/api/v1/conversations/{second.pk}/messages", {"text": "Добрый день!"},
+                            content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+    other_text = client.post(f"/api/v1/conversations/{first.pk}/messages", {"text": "Другой ответ"},
+                             content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+    first.assignee = colleague  # the lead and its conversation went to a colleague
+    first.save(update_fields=["assignee"])
+    client.force_login(colleague)
+    reassigned = client.post(f"/api/v1/conversations/{first.pk}/messages", {"text": "Добрый день!"},
+                             content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+    client.force_login(manager)
+    by_manager = client.post(f"/api/v1/conversations/{first.pk}/messages", {"text": "Добрый день!"},
+                             content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+
+    for response in (elsewhere, other_text, reassigned, by_manager):
+        assert response.status_code == 409
+        assert response.json()["detail"] == "Этот ключ уже использован для другого ответа."
+    assert list(Message.objects.values_list("conversation", "text")) == [(first.pk, "Добрый день!")]

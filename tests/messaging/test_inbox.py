@@ -255,3 +255,11 @@ def test_a_merge_suggestion_shows_in_the_thread_and_can_be_dismissed(client, man
     suggestion.refresh_from_db()
     assert suggestion.status == MergeSuggestion.Status.DISMISSED and suggestion.resolved_by == manager
     assert "the same phone" not in client.get(f"/inbox/{conversation.pk}/").content.decode()
+
+
+def test_a_nul_in_the_search_is_ignored_not_a_server_error(client, manager, mine):
+    client.force_login(manager)
+    for url in ("/inbox/?q=%00", "/inbox/?q=Ай%00гуль", "/inbox/list/?q=%00&status=any", "/inbox/list/?q%00=1"):
+        response = client.get(url, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200, url
+    assert mine.title in client.get("/inbox/list/?q=%00", HTTP_HX_REQUEST="true").content.decode()

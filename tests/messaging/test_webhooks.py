@@ -222,7 +222,7 @@ def test_inbound_email_is_stored_once_without_the_quoted_part_and_matched_by_add
 def test_inbound_email_in_raw_mode(delivered):
     raw = ("From: Aliya <aliya@example.kz>\r\nTo: crm@crystalbay.kz\r\nSubject: Visa\r\n"
            "Message-ID: <raw-1@example.kz>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nНужна ли виза во Вьетнам?\r\n")
-    assert delivered("email", {"email": raw, "envelope": "{}"}).status_code == 200
+    assert delivered("email", {"email": raw, "envelope": "{}", "dkim": "{@example.kz : pass}"}).status_code == 200
     message = Message.objects.get()
     assert (message.chat_id, message.message_id, message.text) == (
         "aliya@example.kz", "raw-1@example.kz", "Нужна ли виза во Вьетнам?")
@@ -257,6 +257,64 @@ def test_an_html_email_of_broken_tags_is_read_in_one_pass(delivered, rest):
 
     assert delivered("email", fields).status_code == 200
     assert Message.objects.get().text.startswith("Нячанг")
+@pytest.mark.parametrize("checks", [
+    {}, {"SPF": "fail", "dkim": "{@mail.kz : fail}"}, {"SPF": "softfail", "dkim": "none"},
+    {"SPF": "pass", "envelope": '{"to":["crm@crystalbay.kz"],"from":"bounce@spoofer.example"}'},
+    {"dkim": "{@spoofer.example : pass}"}, {"dkim": "{@mail.kz.spoofer.example : pass}"},
+])
+def test_a_mail_its_sender_checks_do_not_confirm_is_not_attached_to_the_client_of_its_address(
+        delivered, checks, client, agent, colleague, manager):
+    """``From`` is anyone's to write: without SPF or DKIM confirming it for the From's
+    domain the mail is a new writer's conversation, with a suggestion naming the
+    client who has the address — shown to those who may see that client."""
+    known = ClientFactory(full_name="Ержан Бекович", email="erzhan.b@mail.kz", owner=agent)
+    earlier = ConversationFactory(platform="email", chat_id="erzhan.b@mail.kz", client=known)
+    fields = {key: value for key, value in payload("email_parse.json").items() if key not in ("SPF", "dkim")}
+
+    assert delivered("email", {**fields, **checks}).status_code == 200
+
+    message = Message.objects.get()
+    conversation = message.conversation
+    assert conversation != earlier and conversation.chat_id == "unverified:erzhan.b@mail.kz"
+    assert conversation.client != known and conversation.client.email is None
+    assert conversation.client.full_name == "Ержан Бекович" and conversation.lead.client == conversation.client
+    assert not known.activities.filter(kind=ActivityKind.MESSAGE).exists()
+    suggestion = MergeSuggestion.objects.get()
+    assert {suggestion.client, suggestion.other} == {conversation.client, known}
+    said = ("Письмо с адреса erzhan.b@mail.kz не прошло проверку отправителя (SPF, DKIM). "
+            "Возможно, это клиент Ержан Бекович — проверьте и объедините.")
+    assert suggestion.reason == said
+    for person, shown in ((agent, True), (manager, True), (colleague, False)):
+        client.force_login(person)
+        page = client.get(f"/inbox/{conversation.pk}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+        assert (said in page) is shown, person
+
+
+@pytest.mark.parametrize("checks", [
+    {"dkim": "{@mail.kz : pass}"}, {"dkim": "{@gmail.com : pass, @mail.kz : pass}"},
+    {"SPF": "pass", "envelope": '{"to":["crm@crystalbay.kz"],"from":"bounces@mx.mail.kz"}'},
+])
+def test_a_mail_whose_spf_or_dkim_confirms_its_sender_joins_the_client_of_its_address(delivered, checks):
+    known = ClientFactory(full_name="Ержан Бекович", email="erzhan.b@mail.kz")
+    fields = {key: value for key, value in payload("email_parse.json").items() if key not in ("SPF", "dkim")}
+    assert delivered("email", {**fields, **checks}).status_code == 200
+    conversation = Message.objects.get().conversation
+    assert (conversation.chat_id, conversation.client) == ("erzhan.b@mail.kz", known)
+    assert not MergeSuggestion.objects.exists()
+
+
+def test_a_reply_to_an_unconfirmed_mail_goes_to_its_address(delivered, agent, fake_sendgrid,
+                                                            django_capture_on_commit_callbacks):
+    from messaging.services.outbound import reply_create
+
+    fields = {key: value for key, value in payload("email_parse.json").items() if key not in ("SPF", "dkim")}
+    delivered("email", fields)
+    conversation = Conversation.objects.get()
+    conversation.assignee = agent
+    conversation.save(update_fields=["assignee"])
+    with django_capture_on_commit_callbacks(execute=True):
+        reply_create(conversation=conversation, user=agent, text="Здравствуйте!")
+    assert [mail["personalizations"][0]["to"][0]["email"] for mail in fake_sendgrid.sent()] == ["erzhan.b@mail.kz"]
 
 
 def test_inbound_email_without_a_sender_is_400(webhooks):
@@ -328,11 +386,89 @@ def test_a_message_stored_while_a_drain_is_queued_waits_for_that_drain(webhooks,
     assert Lead.objects.count() == 1 and Activity.objects.filter(kind=ActivityKind.MESSAGE).count() == 2
 
 
-def test_a_message_with_a_nul_character_is_stored_without_it(webhooks):
+ODD_CHARACTERS = [("\x00", ""), ("\ud800", "\ufffd"), ("\udfff", "\ufffd")]
+
+
+@pytest.mark.parametrize(("odd", "stored"), ODD_CHARACTERS)
+def test_a_telegram_name_and_text_with_a_nul_or_a_lone_surrogate_are_kept_without_it(delivered, odd, stored):
+    """PostgreSQL text holds no NUL and UTF-8 no lone surrogate: the message is kept
+    with the character dropped or replaced (a 500 would have Telegram re-deliver it forever)."""
     update = payload("telegram_text.json")
-    update["message"]["text"] = "Привет\x00!"
-    assert webhooks.telegram(update).status_code == 200
-    assert Message.objects.get().text == "Привет!"
+    update["message"]["from"]["first_name"] = update["message"]["chat"]["first_name"] = f"Ai{odd}gerim"
+    update["message"]["text"] = f"Привет{odd}!"
+
+    assert delivered("telegram", update).status_code == 200
+    message = Message.objects.get()
+    assert message.text == f"Привет{stored}!" and message.sender_name == f"Ai{stored}gerim Sadykova"
+    assert message.raw["message"]["from"]["first_name"] == f"Ai{stored}gerim"
+    assert message.conversation.title == f"Ai{stored}gerim Sadykova" and message.needs_processing is False
+    assert Client.objects.get().full_name == f"Ai{stored}gerim Sadykova"
+    assert delivered("telegram", update).status_code == 200 and Message.objects.count() == 1
+
+
+@pytest.mark.parametrize(("odd", "stored"), ODD_CHARACTERS)
+def test_whatsapp_and_wazzup_names_and_texts_with_a_nul_or_a_lone_surrogate_are_kept_without_it(
+        delivered, odd, stored):
+    event = payload("whatsapp_text.json")
+    value = event["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["profile"]["name"] = f"Дани{odd}яр"
+    value["messages"][0]["text"]["body"] = f"Фукуок{odd}?"
+    data = payload("wazzup_text.json")
+    data["messages"][0]["contact"]["name"] = f"Айг{odd}уль"
+    data["messages"][0]["text"] = f"Добрый{odd} день"
+
+    assert delivered("whatsapp", event).status_code == 200
+    assert delivered("wazzup", data).status_code == 200
+    by_platform = {message.platform: message for message in Message.objects.all()}
+    assert by_platform["whatsapp"].text == f"Фукуок{stored}?"
+    assert by_platform["whatsapp"].sender_name == f"Дани{stored}яр"
+    assert by_platform["wazzup"].text == f"Добрый{stored} день"
+    assert by_platform["wazzup"].raw["messages"][0]["contact"]["name"] == f"Айг{stored}уль"
+    assert not Message.objects.filter(needs_processing=True).exists()
+
+
+def test_an_email_with_a_nul_in_its_fields_is_kept_without_it(delivered):
+    fields = payload("email_parse.json")
+    fields["from"] = "Ержан\x00 Бекович <Erzhan.B@Mail.kz>"
+    fields["subject"] = "Тур\x00 в Дананг"
+    fields["text"] = "Добрый\x00 день!"
+
+    assert delivered("email", fields).status_code == 200
+    message = Message.objects.get()
+    assert (message.text, message.sender_name) == ("Добрый день!", "Ержан Бекович")
+    assert message.raw["subject"] == "Тур в Дананг"
+
+
+@pytest.mark.parametrize("where", ["chat", "from"])
+def test_a_telegram_id_beyond_telegrams_52_bits_is_refused_400_and_logged(webhooks, where, caplog):
+    """Telegram's ids fit in 52 bits: a larger one was stored and then failed in
+    every drain (and could never be answered)."""
+    update = payload("telegram_text.json")
+    update["message"][where]["id"] = 10**30
+    with caplog.at_level(logging.WARNING, logger="messaging.webhooks"):
+        assert webhooks.telegram(update).status_code == 400
+    assert "out of Telegram's range" in caplog.text
+    assert not Message.objects.exists() and not Conversation.objects.exists()
+
+
+def test_a_message_whose_processing_fails_does_not_hold_up_the_others(webhooks, caplog):
+    """One row that cannot be processed (here: a Telegram id no client can hold,
+    as stored before the webhook refused them) stays waiting, logged; the drain
+    takes every other message."""
+    from messaging.services.inbound import inbound_drain
+
+    MessageFactory(conversation=ConversationFactory(client=None, title="?"), sender_ids={"telegram_id": 10**30},
+                   needs_processing=True)
+    for number in range(3):
+        update = payload("telegram_text.json")
+        update["update_id"] += number
+        update["message"]["message_id"] += number
+        webhooks.telegram(update)
+
+    assert inbound_drain(grace=0.01) == 3
+    assert list(Message.objects.filter(needs_processing=True).values_list("sender_ids", flat=True)) == [
+        {"telegram_id": 10**30}]
+    assert "stays waiting" in caplog.text
 
 
 def test_the_receiving_statement_is_planned_once_per_connection_not_per_delivery(webhooks):
