@@ -65,7 +65,7 @@ def test_with_redis_down_the_site_answers_and_replies_go_out_when_it_returns(
            "CELERY_TASK_ALWAYS_EAGER": "0", "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
            "TELEGRAM_API_URL": fake_telegram.url, "SAMO_API_URL": fake_samo.url, "SAMO_OAUTH_TOKEN": SAMO_TOKEN,
            "OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": fake_openai.base_url,
-           "MESSAGING_SEND_SWEEP_SECONDS": "2", "LOG_LEVEL": "WARNING"}
+           "MESSAGING_SEND_SWEEP_SECONDS": "2", "LOG_LEVEL": "WARNING", "METRICS_TOKEN": "outage-metrics-token"}
     conversation = ConversationFactory(chat_id="6240981357001")
     failed = MessageFactory(conversation=conversation, direction="out", status="failed", message_id=None,
                             text="Подборка отелей в Нячанге", error="HTTP 502: Bad Gateway")
@@ -110,7 +110,7 @@ def test_with_redis_down_the_site_answers_and_replies_go_out_when_it_returns(
     failed.refresh_from_db()
     assert failed.status == "queued"
 
-    health = requests.get(f"{base_url}/health", timeout=30)
+    health = requests.get(f"{base_url}/health", headers={"Authorization": "Bearer outage-metrics-token"}, timeout=30)
     assert health.status_code == 200 and health.json()["checks"]["broker"]["ok"] is False
     assert not fake_telegram.api_calls("/sendMessage")
 
